@@ -1,0 +1,329 @@
+// Types of the attnlab core API (the contract is /work/shared/spec/api.md in the project notes;
+// the same types serve the browser/bundler entry and the Node entry).
+
+/** How a variant processes a sequence; every variant offers 'recurrent'. */
+export type Form = 'parallel' | 'recurrent' | 'chunkwise';
+
+/** Ids of the lesson's variants; `variants()` lists those this build contains. */
+export type VariantId =
+  | 'softmax'
+  | 'sliding_window'
+  | 'linear'
+  | 'retnet'
+  | 'gla'
+  | 'rwkv4'
+  | 'rwkv5'
+  | 'rwkv6'
+  | 'rwkv7'
+  | 'deltanet'
+  | 'gated_deltanet'
+  | 'mamba'
+  | 'mamba2'
+  | 'mlstm'
+  | (string & {});
+
+/** One input array of a variant, as `variants()` reports it. */
+export interface InputInfo {
+  name: string;
+  /** Size names; per-token inputs start with 'n'. '1' is a literal length of one. */
+  dims: string[];
+  perToken: boolean;
+  /** Allowed value range (null: unbounded); minOpen/maxOpen make a bound strict. */
+  min: number | null;
+  max: number | null;
+  minOpen: boolean;
+  maxOpen: boolean;
+  note: string;
+  /** How typical values are drawn: 'normal', 'normal M S', 'uniform A B' or 'unit'. */
+  sample: string;
+}
+
+/** One variant option, as `variants()` reports it. */
+export interface OptionInfo {
+  name: string;
+  /** null when the default depends on sizes (e.g. softmax's scale = 1/sqrt(dk)). */
+  default: number | string | boolean | null;
+  /** Present for string options. */
+  choices?: string[];
+  min: number | null;
+  max: number | null;
+  integer: boolean;
+  boolean: boolean;
+  note: string;
+}
+
+export interface VariantInfo {
+  id: string;
+  name: string;
+  family: string;
+  year: number;
+  paper: string;
+  forms: Form[];
+  /** One-line reason for each form the variant does not offer. */
+  missingForms: Partial<Record<Form, string>>;
+  /** Size options this variant takes, e.g. ['dk', 'dv']. */
+  sizes: string[];
+  inputs: InputInfo[];
+  options: OptionInfo[];
+  state: { dims: string[]; note: string };
+  output: { dims: string[] };
+  /** Whether forgetting depends on the data. */
+  selective: boolean;
+  forgetting: string;
+  recurrence: string;
+  /** Chunk length used by the chunkwise form when `chunk` is not given. */
+  defaultChunk: number;
+}
+
+/** A variant option value; booleans are accepted where an option is boolean. */
+export type OptionValue = number | string | boolean | undefined;
+
+/** Sizes, passed in the options object; each variant uses the ones it lists in `sizes`. */
+export interface Sizes {
+  dk?: number;
+  dv?: number;
+  C?: number;
+  D?: number;
+  N?: number;
+  P?: number;
+}
+
+export interface RunOptions extends Sizes {
+  /** Sequence length. */
+  n: number;
+  /** Default 'recurrent'. */
+  form?: Form;
+  /** Chunk length of the chunkwise form; default: the variant's `defaultChunk`. Need not divide n. */
+  chunk?: number;
+  /** Variant options, e.g. scale, featureMap, normalize, gamma, window. */
+  [option: string]: OptionValue;
+}
+
+export interface StateOptions extends Sizes {
+  [option: string]: OptionValue;
+}
+
+/** Row-major Float32Arrays: per-token inputs [n, X] (token t at [t*X, (t+1)*X)), per-channel [X]. */
+export interface RunInputs {
+  /** A state to start from (recurrent and chunkwise forms), laid out as `run` returns it. */
+  initialState?: Float32Array;
+  [input: string]: Float32Array | undefined;
+}
+
+export interface RunResult {
+  /** [n, dv] (or the variant's output width). */
+  output: Float32Array;
+  /** Final recurrent state; null for the parallel form. */
+  state: Float32Array | null;
+}
+
+/** A recurrent state stepped token by token; call dispose() when done (it frees wasm memory). */
+export interface AttnlabState {
+  readonly id: string;
+  /** Tokens consumed so far. */
+  readonly t: number;
+  /** Consumes one token (one row of every per-token input); returns that token's output. */
+  step(token: Record<string, Float32Array>): Float32Array;
+  /** A copy of the current state. */
+  state(): Float32Array;
+  reset(): void;
+  /** Frees the wasm side; any later call except dispose() throws a TypeError. */
+  dispose(): void;
+}
+
+/** One named part of a form's work (see cpp/lab/cost.hpp). */
+export interface CostTerm {
+  name: string;
+  macs: number;
+  formula: string;
+  /** Token-mixing work (counted in `macs`); false for per-token elementwise work. */
+  mixing: boolean;
+}
+
+export interface CostOptions extends Sizes {
+  n: number;
+  form?: Form;
+  chunk?: number;
+  [option: string]: OptionValue;
+}
+
+export interface CostResult {
+  id: string;
+  form: Form;
+  n: number;
+  /** The chunk actually used (chunkwise only). */
+  chunk?: number;
+  /** Token-mixing multiply-accumulates, full (unmasked) products as the lesson counts them. */
+  macs: number;
+  /** macs plus per-token elementwise work: exactly what the instrumented build counts. */
+  executedMacs: number;
+  /** 2 * macs. */
+  flops: number;
+  exps: number;
+  /** Share of macs / exps decided by the data (elu1, performer); the work lies in [x - variable, x]. */
+  macsVariable: number;
+  expsVariable: number;
+  /** Floats held between tokens after n tokens (the KV cache for softmax). */
+  stateFloats: number;
+  stateBytes: number;
+  /** Largest intermediate the form holds at once. */
+  peakFloats: number;
+  peakBytes: number;
+  bytes: number;
+  workspaceFloats: number;
+  runBytes: number;
+  /** Whether a real run of this size fits the module's memory budget. */
+  fitsBudget: boolean;
+  terms: CostTerm[];
+  expsFormula: string;
+  stateFormula: string;
+  peakFormula: string;
+}
+
+export interface OrderCost {
+  name: string;
+  intermediate: string;
+  shape: [number, number];
+  intermediateFloats: number;
+  intermediateBytes: number;
+  firstMacs: number;
+  secondMacs: number;
+  macs: number;
+  flops: number;
+}
+
+/** Chapter 3's comparison: (Q K^T) V against Q (K^T V). */
+export interface TwoOrders {
+  n: number;
+  dk: number;
+  dv: number;
+  /** scoresFirst.macs / stateFirst.macs */
+  ratio: number;
+  scoresFirst: OrderCost;
+  stateFirst: OrderCost;
+}
+
+export interface MemoryResult {
+  id: string;
+  n: number;
+  layers: number;
+  heads: number;
+  stateFloats: number;
+  stateBytes: number;
+  stateFloatsTotal: number;
+  stateBytesTotal: number;
+  /** True when the state grows with n (softmax's KV cache). */
+  grows: boolean;
+  /** Softmax's KV cache at the same n, dk, dv (null when dk/dv were not given). */
+  kvFloats: number | null;
+  kvBytes: number | null;
+  kvFloatsTotal: number | null;
+  kvBytesTotal: number | null;
+}
+
+export interface MeasureOptions extends CostOptions {
+  /** Timed runs after one warm-up (default 3). */
+  reps?: number;
+}
+
+export interface MeasureResult {
+  id: string;
+  form: Form;
+  n: number;
+  chunk?: number;
+  reps: number;
+  /** Runs batched per timed repetition (very short runs are repeated back to back). */
+  inner: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  warmupMs: number;
+  timesMs: number[];
+}
+
+export type RecallKeys = 'orthogonal' | 'random' | 'correlated';
+
+export interface RecallSpec {
+  variant: VariantId;
+  /** The variant's own options (e.g. { featureMap: 'identity' }, { scale: 8 }); keys naming one of
+   *  its constant inputs (beta, g, w, a, delta, ...) set that input for every token. */
+  options?: Record<string, OptionValue>;
+  /** Key and value dimension (default 64). */
+  d?: number;
+  /** Number of key -> value pairs written (default 32). */
+  pairs?: number;
+  /** Default 'random'. */
+  keys?: RecallKeys;
+  /** Pairwise key cosine for 'correlated' keys (default 0.5). */
+  cosine?: number;
+  /** Distractor tokens between writing and querying (default 0). */
+  gap?: number;
+  /** Seeded trials averaged (default 8). */
+  trials?: number;
+  seed?: number;
+}
+
+export interface RecallResult {
+  /** Fraction of queries decoded (nearest stored value) to their own value. */
+  accuracy: number;
+  meanCosine: number;
+  /** Fraction retrieved essentially unchanged (cosine >= 0.99). */
+  exact: number;
+  signal: number;
+  interference: number;
+  /** signal / interference; Infinity when there is no interference. */
+  sir: number;
+  trials: number;
+  /** Accuracy per pair, oldest written first. */
+  byAge: Float32Array;
+}
+
+export interface RecallPoint extends RecallResult {
+  d: number;
+  pairs: number;
+}
+
+export interface CoreInfo {
+  readonly version: string;
+  /** Whether the SIMD build was loaded. */
+  readonly simd: boolean;
+}
+
+export interface Core {
+  readonly info: CoreInfo;
+  /** Every variant of this build, in the lesson's order. */
+  variants(): VariantInfo[];
+  /** Runs a variant over a whole sequence. Throws TypeError/RangeError naming the bad argument. */
+  run(id: VariantId, inputs: RunInputs, options: RunOptions): RunResult;
+  /** A state for token-by-token stepping; channelInputs holds per-channel inputs, if any. */
+  createState(id: VariantId, options: StateOptions, channelInputs?: Record<string, Float32Array>): AttnlabState;
+  /** Analytic cost of a form: macs, flops, exps, state and peak memory (exact, checked by counting). */
+  cost(id: VariantId, options: CostOptions): CostResult;
+  /** Both multiplication orders of chapter 3 with their intermediates' shapes and costs. */
+  twoOrders(options: { n: number; dk: number; dv: number }): TwoOrders;
+  /** Fixed state against softmax's KV cache, per head and for layers x heads. */
+  memory(id: VariantId, options: CostOptions | StateOptions, model?: { layers?: number; heads?: number }): MemoryResult;
+  /** Times the real kernel in the module: one warm-up, then the median of `reps` runs. Blocks. */
+  measure(id: VariantId, options: MeasureOptions): MeasureResult;
+  /** Associative recall through a real variant (the lesson's "catch"). */
+  recall(spec: RecallSpec): RecallResult;
+  /** recall() over a grid of pair counts and state sizes; pairs vary fastest. */
+  recallSweep(spec: RecallSpec, grid?: { pairs?: number[]; d?: number[] }): RecallPoint[];
+  /** Bytes malloc holds inside the module (leak tests). */
+  _heapBytes(): number;
+  /** Embind handles not yet deleted (leak tests). */
+  _liveObjects(): number;
+}
+
+export interface LoadOptions {
+  /** 'auto' (default) picks the SIMD build where the engine supports it. */
+  simd?: 'auto' | boolean;
+}
+
+/** Errors thrown for bad input are TypeError or RangeError; `argument` names the bad argument. */
+export interface AttnlabError extends Error {
+  argument?: string;
+}
+
+/** Loads the core once per flavour; later calls resolve to the same instance. */
+export function loadCore(options?: LoadOptions): Promise<Core>;

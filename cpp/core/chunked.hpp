@@ -1,0 +1,78 @@
+// The chunkwise-parallel form of every decayed linear recurrence, written once and parameterised by
+// the decay (variants.md §3, §4, §6, §9, §11, §15.3-4).
+//
+//   read after write (GLA, RetNet, Mamba-2, Mamba per channel):
+//     S_t = diag(e^{g_t}) S_{t-1} + k_t v_tᵀ ;  o_t = S_tᵀ q_t
+//   read before write (RWKV-5/6):
+//     o_t = S_{t-1}ᵀ q_t + (q_t·(u⊙k_t)) v_t ;  S_t = diag(e^{g_t}) S_{t-1} + k_t v_tᵀ
+//
+// q, k: (n, dk), v: (n, dv), g: log decay <= 0, one scalar or one value per key channel per token,
+// S: (dk, dv) row-major, out: (n, dv). The sequence is cut into chunks of `chunk` tokens (the last
+// may be shorter). Per chunk, with the cumulative log decay kept local to the chunk:
+//   inter  O += (Q ⊙ e^{b}) S_prev                 b_i = sum of g over the chunk up to i (i-1 when
+//                                                  reading before writing)
+//   intra  O += (A ⊙ W) V,  W_ij = e^{g_{j+1} + ... + g_i} for j <= i (reading before writing:
+//                           e^{g_{j+1} + ... + g_{i-1}} for j < i, and the u bonus on the diagonal);
+//                           the exponent is summed over the segment itself (mamba's segsum), never
+//                           a difference of two large cumsums, and only where the mask keeps the
+//                           pair, so every exponent is <= 0
+//   state  S = diag(e^{b_C}) S_prev + (K ⊙ e^{b_C - b_j})ᵀ V,  b_C - b_j summed from the end
+// The factorised product (q e^{b})(k e^{-b})ᵀ never appears: it overflows once decays are strong.
+// Without decay or with a scalar one, A = Q Kᵀ and the three products are gemms. A per-key decay
+// has no matmul form for the intra term, so it is built element by element with dk exps per pair.
+// A decay shared by every token (g_stride 0) turns each exponent into m·g: one table of e^{m g}.
+//
+// Counted work of one chunk of L tokens (w = 0, 1 or dk decay values per token; T = L(L+1)/2 pairs,
+// L(L-1)/2 when reading before writing), which ATTNLAB_COUNT reports:
+//   macs  intra  L²dk (Q Kᵀ, full) + T (scalar mask)  or  2·dk·T (per key);  + L²dv (A V, full);
+//                + 2·dk·L (bonus, reading before writing)
+//         inter  L·dk·dv + L·dk (q decayed, if any decay)         skipped for the first chunk when S = nullptr
+//         state  L·dk·dv + dk·dv + L·dk (decays, if any decay)    skipped for the last chunk when S = nullptr
+//         table  (C+1)·w once per call, shared decay only
+//   exps  shared decay: (C+1)·w once per call, none per chunk; otherwise per chunk T (scalar) or
+//         T·dk (per key) for intra, L·w for inter, L·w + w for the state (same skips as above)
+//   peak  C x C, the score block (the n x n matrix when chunk >= n).
+// chunk = 1 is the recurrence; chunk = n with S = nullptr is the parallel form, which materialises
+// the n x n matrix and skips the state entirely. The memory is C² + O(C (dk + dv) + dk dv),
+// whatever n is (workspace()).
+#pragma once
+
+#include <vector>
+
+namespace attnlab {
+namespace chunked {
+
+enum class Decay { none, scalar, per_key };
+
+struct Problem {
+  long n = 0;
+  int dk = 0, dv = 0;
+  const float* q = nullptr;
+  long q_stride = 0;  // row t at q + t*q_stride (dk floats)
+  const float* k = nullptr;
+  long k_stride = 0;  // dk floats per row
+  const float* v = nullptr;
+  long v_stride = 0;  // dv floats per row
+  Decay decay = Decay::none;
+  const float* g = nullptr;
+  long g_stride = 0;  // log decay <= 0 of token t: g + t*g_stride (1 float for scalar, dk for per_key);
+                      // g_stride 0 = the same decay for every token
+  bool read_before_write = false;  // RWKV-5/6 order, see above
+  const float* u = nullptr;        // bonus per key channel (read_before_write only)
+};
+
+// Reusable scratch for callers that run many small problems (one per channel, one per block).
+struct Scratch {
+  std::vector<float> buf;
+};
+
+// Runs the chunks. S (dk x dv, row-major) carries the state in and out; S = nullptr starts from a
+// zero state and does not compute the final one (the parallel form when chunk >= n). out: n x dv.
+void run(const Problem& p, int chunk, float* S, float* out);
+void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws);
+
+// Floats of scratch run() allocates, for the memory budget and the cost model.
+double workspace(long n, int dk, int dv, int chunk, Decay d);
+
+}  // namespace chunked
+}  // namespace attnlab

@@ -1,0 +1,147 @@
+#include "variants/rwkv4.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/primitives.hpp"
+
+namespace attnlab {
+
+namespace {
+
+enum { K, V, W, U };
+
+// The kernels' "no past yet" exponent: e^{p - anything finite} is 0 without an inf in sight.
+constexpr float kEmptyExponent = -1e38f;
+
+}  // namespace
+
+VariantInfo Rwkv4::info() {
+  VariantInfo v;
+  v.id = "rwkv4";
+  v.name = "RWKV-4 (WKV)";
+  v.family = "rwkv";
+  v.year = 2023;
+  v.paper = "Peng et al. 2023, RWKV: Reinventing RNNs for the Transformer Era";
+  v.forms = {Form::parallel, Form::recurrent};
+  v.missing = {{Form::chunkwise,
+                "the state is 3 scalars per channel, not a key x value matrix: chunks would batch no matmul"}};
+  v.sizes = {"C"};
+  v.inputs = {{"k", {"C"}, true, -1e300, 1e300, false, false, "key: log weight of the token, per channel"},
+              {"v", {"C"}, true, -1e300, 1e300, false, false, "value, per channel"},
+              {"w", {"C"}, false, -1e300, 0, false, true, "per-step log decay (< 0), per channel", "uniform -3 -0.05"},
+              {"u", {"C"}, false, -1e300, 1e300, false, false, "bonus of the current token, per channel"}};
+  v.state_dims = {"3", "C"};
+  v.state_note =
+      "[a (C), b (C), p (C)]: WKV numerator a e^p and denominator b e^p with a shared exponent p per "
+      "channel; empty: a = b = 0, p = -1e38";
+  v.selective = false;
+  v.forgetting = "fixed";
+  v.recurrence = "wkv_t = (a + e^(u+k_t) v_t) / (b + e^(u+k_t));  a <- e^w a + e^k_t v_t;  b <- e^w b + e^k_t";
+  v.out_size = "C";
+  return v;
+}
+
+Status Rwkv4::params(const Config& cfg, Params* p) {
+  p->C = cfg.size("C");
+  return {};
+}
+
+double Rwkv4::workspace(const Params& p, long n, Form f, int chunk) {
+  // Parallel: one channel's k and v columns and one row of exponents.
+  return f == Form::parallel ? 3.0 * n : 0.0;
+}
+
+void Rwkv4::init_state(const Params& p, State& s) {
+  s.data.assign(static_cast<size_t>(3 * p.C), 0.f);
+  std::fill(s.data.begin() + 2 * p.C, s.data.end(), kEmptyExponent);
+}
+
+void Rwkv4::step(const Params& p, const Token& tok, State& s, float* out) {
+  const int C = p.C;
+  float* a = s.data.data();
+  float* b = a + C;
+  float* pe = b + C;
+  const float *k = tok[K], *v = tok[V], *w = tok[W], *u = tok[U];
+  for (int c = 0; c < C; ++c) {
+    // Output: the current token enters with the bonus u, against the shared exponent p.
+    const float uk = u[c] + k[c];
+    float m = std::max(pe[c], uk);
+    float e1 = prim::exp(pe[c] - m), e2 = prim::exp(uk - m);
+    out[c] = (e1 * a[c] + e2 * v[c]) / (e1 * b[c] + e2);
+    // Update: the past decays by e^w, the token enters with weight e^k.
+    const float pw = pe[c] + w[c];
+    m = std::max(pw, k[c]);
+    e1 = prim::exp(pw - m);
+    e2 = prim::exp(k[c] - m);
+    a[c] = e1 * a[c] + e2 * v[c];
+    b[c] = e1 * b[c] + e2;
+    pe[c] = m;
+  }
+  ATTNLAB_COUNT_MACS(6L * C);
+}
+
+void Rwkv4::parallel(const Params& p, const Inputs& in, long n, float* out) {
+  // Channel by channel, so that each row of exponents and the value column are contiguous and the
+  // exp/sum and the weighted sum go through exp_shifted and dot.
+  const int C = p.C;
+  std::vector<float> kc(static_cast<size_t>(n)), vc(static_cast<size_t>(n)), row(static_cast<size_t>(n));
+  ATTNLAB_COUNT_PEAK(n);
+  for (int c = 0; c < C; ++c) {
+    for (long t = 0; t < n; ++t) {
+      kc[t] = in.row(K, t)[c];
+      vc[t] = in.row(V, t)[c];
+    }
+    const float w = in.ptr[W][c], u = in.ptr[U][c];
+    for (long t = 0; t < n; ++t) {
+      // (t-1-i) w is a product, not a running sum: no rounding accumulates along the row.
+      float mx = u + kc[t];
+      for (long i = 0; i < t; ++i) {
+        row[i] = static_cast<float>(t - 1 - i) * w + kc[i];
+        mx = std::max(mx, row[i]);
+      }
+      row[t] = u + kc[t];
+      ATTNLAB_COUNT_MACS(t);
+      const float den = prim::exp_shifted(row.data(), static_cast<int>(t + 1), mx);
+      out[t * C + c] = prim::dot(row.data(), vc.data(), static_cast<int>(t + 1)) / den;
+    }
+  }
+}
+
+void Rwkv4::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
+  // Not offered (info().missing). Should it ever be called, chunks of a per-channel scalar
+  // recurrence are just the recurrence, which keeps the state valid.
+  Token tok;
+  for (long t = 0; t < n; ++t) {
+    tok.ptr[K] = in.row(K, t);
+    tok.ptr[V] = in.row(V, t);
+    tok.ptr[W] = in.ptr[W];
+    tok.ptr[U] = in.ptr[U];
+    step(p, tok, s, out + t * p.C);
+  }
+}
+
+void Rwkv4::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+  const int C = p.C;
+  double* a = s.data.data();
+  double* b = a + C;
+  double* pe = b + C;
+  for (long t = 0; t < n; ++t) {
+    const float *k = in.row(K, t), *v = in.row(V, t);
+    for (int c = 0; c < C; ++c) {
+      const double w = in.ptr[W][c], u = in.ptr[U][c], kt = k[c], vt = v[c];
+      double m = std::max(pe[c], u + kt);
+      double e1 = std::exp(pe[c] - m), e2 = std::exp(u + kt - m);
+      out[t * C + c] = (e1 * a[c] + e2 * vt) / (e1 * b[c] + e2);
+      m = std::max(pe[c] + w, kt);
+      e1 = std::exp(pe[c] + w - m);
+      e2 = std::exp(kt - m);
+      a[c] = e1 * a[c] + e2 * vt;
+      b[c] = e1 * b[c] + e2;
+      pe[c] = m;
+    }
+  }
+}
+
+}  // namespace attnlab

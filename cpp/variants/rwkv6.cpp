@@ -1,0 +1,172 @@
+#include "variants/rwkv6.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/chunked.hpp"
+#include "core/kernels.hpp"
+#include "core/primitives.hpp"
+
+namespace attnlab {
+
+namespace {
+
+enum { R, K, V, W, U };
+
+// Floats between the decay rows of consecutive tokens: RWKV-5 reuses one row.
+long w_stride(const Rwkv6::Params& p) { return p.static_w ? 0 : p.dk; }
+
+// Bonus weight of the current token, r_t·(u⊙k_t).
+float bonus(const float* r, const float* u, const float* k, int dk) {
+  float s = 0.f;
+  for (int i = 0; i < dk; ++i) s += r[i] * u[i] * k[i];
+  ATTNLAB_COUNT_MACS(2L * dk);
+  return s;
+}
+
+void scale_rows_of(float scale, float* out, long n, int width) {
+  if (scale == 1.f) return;
+  for (long t = 0; t < n; ++t) prim::scale(scale, out + t * width, width);
+}
+
+}  // namespace
+
+VariantInfo Rwkv6::info() {
+  VariantInfo v;
+  v.id = "rwkv6";
+  v.name = "RWKV-6 (Finch)";
+  v.family = "rwkv";
+  v.year = 2024;
+  v.paper = "Peng et al. 2024, Eagle and Finch: RWKV with Matrix-Valued States and Dynamic Recurrence";
+  v.forms = {Form::parallel, Form::recurrent, Form::chunkwise};
+  v.sizes = {"dk", "dv"};
+  v.inputs = {{"r", {"dk"}, true, -1e300, 1e300, false, false, "receptance (the query)"},
+              {"k", {"dk"}, true, -1e300, 1e300, false, false, "key"},
+              {"v", {"dv"}, true, -1e300, 1e300, false, false, "value"},
+              {"w", {"dk"}, true, 0, 1, true, false, "decay per key channel, in (0, 1], data dependent",
+               "uniform 0.5 0.999"},
+              {"u", {"dk"}, false, -1e300, 1e300, false, false, "bonus of the current token, per key channel"}};
+  OptionSpec scale;
+  scale.name = "scale";
+  scale.def = 1;
+  scale.note = "multiplies r (the official kernels use 1)";
+  v.options = {scale};
+  v.state_dims = {"dk", "dv"};
+  v.state_note = "S: dk rows (key) by dv columns (value), row-major";
+  v.selective = true;
+  v.forgetting = "data-dependent";
+  v.recurrence = "o_t = S^T r_t + (r_t.(u*k_t)) v_t;  S <- diag(w_t) S + k_t v_t^T  (read before write)";
+  v.default_chunk = 64;
+  return v;
+}
+
+Status Rwkv6::params(const Config& cfg, Params* p) {
+  p->dk = cfg.size("dk");
+  p->dv = cfg.size("dv");
+  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->static_w = false;
+  return {};
+}
+
+double Rwkv6::workspace(const Params& p, long n, Form f, int chunk) {
+  const double wrows = p.static_w ? 1.0 : static_cast<double>(n);
+  switch (f) {
+    // The n x n weights, the float64 prefix sums of log w (2 floats each) and one exp row.
+    case Form::parallel: return static_cast<double>(n) * n + 2.0 * (n + 1) * p.dk + p.dk;
+    case Form::recurrent: return 0;
+    // chunked::run's own scratch plus the log decays it takes.
+    case Form::chunkwise:
+      return chunked::workspace(n, p.dk, p.dv, chunk, chunked::Decay::per_key) + wrows * p.dk;
+  }
+  return 0;
+}
+
+void Rwkv6::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
+
+void Rwkv6::step(const Params& p, const Token& tok, State& s, float* out) {
+  float* S = s.data.data();
+  const float *r = tok[R], *k = tok[K], *v = tok[V];
+  // Read before write: o = Sᵀr of the old state and S = diag(w) S + k vᵀ in one pass.
+  prim::read_decay_update(S, tok[W], k, v, r, out, p.dk, p.dv);
+  prim::axpy(bonus(r, tok[U], k, p.dk), v, out, p.dv);
+  scale_rows_of(p.scale, out, 1, p.dv);
+}
+
+void Rwkv6::parallel(const Params& p, const Inputs& in, long n, float* out) {
+  const int dk = p.dk;
+  const long ws = w_stride(p);
+  // Lw[t] = sum_{s<t} log w_s, so pair (t, j < t) has exponent Lw[t] - Lw[j+1]. The prefix sums
+  // are float64 so that this difference of two long sums keeps float precision at any n (§15.4).
+  std::vector<double> Lw(static_cast<size_t>((n + 1) * dk), 0.0);
+  for (long t = 0; t < n; ++t)
+    for (int i = 0; i < dk; ++i)
+      Lw[(t + 1) * dk + i] = Lw[t * dk + i] + std::log(static_cast<double>(in.ptr[W][t * ws + i]));
+  std::vector<float> A(static_cast<size_t>(n) * n, 0.f), e(static_cast<size_t>(dk));
+  ATTNLAB_COUNT_PEAK(static_cast<double>(n) * n);
+  for (long t = 0; t < n; ++t) {
+    const float* r = in.row(R, t);
+    float* row = A.data() + t * n;
+    // Only j < t is exponentiated (the mask comes before exp), so every exponent is <= 0 and the
+    // max passed to exp_shifted is 0.
+    for (long j = 0; j < t; ++j) {
+      const float* kj = in.row(K, j);
+      for (int i = 0; i < dk; ++i) e[i] = static_cast<float>(Lw[t * dk + i] - Lw[(j + 1) * dk + i]);
+      prim::exp_shifted(e.data(), dk, 0.f);
+      float acc = 0.f;
+      for (int i = 0; i < dk; ++i) acc += r[i] * e[i] * kj[i];
+      ATTNLAB_COUNT_MACS(2L * dk);
+      row[j] = p.scale * acc;
+    }
+    row[t] = p.scale * bonus(r, in.ptr[U], in.row(K, t), dk);
+  }
+  std::fill(out, out + n * p.dv, 0.f);
+  prim::gemm_nn_acc(A.data(), in.ptr[V], out, static_cast<int>(n), p.dv, static_cast<int>(n));
+}
+
+void Rwkv6::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
+  const long ws = w_stride(p);
+  const long rows = p.static_w ? 1 : n;
+  std::vector<float> g(static_cast<size_t>(rows * p.dk));
+  for (long t = 0; t < rows; ++t)
+    for (int i = 0; i < p.dk; ++i) g[t * p.dk + i] = std::log(in.ptr[W][t * ws + i]);
+  chunked::Problem pr;
+  pr.n = n;
+  pr.dk = p.dk;
+  pr.dv = p.dv;
+  pr.q = in.ptr[R];
+  pr.q_stride = p.dk;
+  pr.k = in.ptr[K];
+  pr.k_stride = p.dk;
+  pr.v = in.ptr[V];
+  pr.v_stride = p.dv;
+  pr.decay = chunked::Decay::per_key;
+  pr.g = g.data();
+  pr.g_stride = ws;
+  pr.read_before_write = true;
+  pr.u = in.ptr[U];
+  chunked::run(pr, chunk, s.data.data(), out);
+  // The output is linear in r and the state does not see r, so the scale can come last.
+  scale_rows_of(p.scale, out, n, p.dv);
+}
+
+void Rwkv6::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+  const int dk = p.dk, dv = p.dv;
+  const long ws = w_stride(p);
+  double* S = s.data.data();
+  for (long t = 0; t < n; ++t) {
+    const float *r = in.row(R, t), *k = in.row(K, t), *v = in.row(V, t), *w = in.ptr[W] + t * ws;
+    const float* u = in.ptr[U];
+    double b = 0;
+    for (int i = 0; i < dk; ++i) b += static_cast<double>(r[i]) * u[i] * k[i];
+    for (int c = 0; c < dv; ++c) {
+      double o = b * v[c];
+      for (int i = 0; i < dk; ++i) o += static_cast<double>(r[i]) * S[i * dv + c];
+      out[t * dv + c] = p.scale * o;
+    }
+    for (int i = 0; i < dk; ++i)
+      for (int c = 0; c < dv; ++c) S[i * dv + c] = w[i] * S[i * dv + c] + static_cast<double>(k[i]) * v[c];
+  }
+}
+
+}  // namespace attnlab

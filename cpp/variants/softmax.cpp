@@ -1,0 +1,221 @@
+#include "variants/softmax.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/kernels.hpp"
+#include "core/primitives.hpp"
+#include "variants/sliding_window.hpp"
+
+namespace attnlab {
+
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+enum { Q, K, V };
+
+// Reused scratch so that a step does not allocate (the core is single-threaded).
+float* scratch(size_t n) {
+  static std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+// First key token t may see.
+long first_key(const Softmax::Params& p, long t) { return p.window > 0 ? std::max(0L, t - p.window + 1) : 0; }
+
+std::vector<InputSpec> qkv_inputs() {
+  return {{"q", {"dk"}, true, -1e300, 1e300, false, false, "query"},
+          {"k", {"dk"}, true, -1e300, 1e300, false, false, "key"},
+          {"v", {"dv"}, true, -1e300, 1e300, false, false, "value"}};
+}
+
+OptionSpec scale_option() {
+  OptionSpec o;
+  o.name = "scale";
+  o.def = NAN;
+  o.note = "multiplies q.k; default 1/sqrt(dk)";
+  return o;
+}
+
+}  // namespace
+
+VariantInfo Softmax::info() {
+  VariantInfo v;
+  v.id = "softmax";
+  v.name = "Softmax attention";
+  v.family = "softmax";
+  v.year = 2017;
+  v.paper = "Vaswani et al. 2017, Attention Is All You Need";
+  v.forms = {Form::parallel, Form::recurrent, Form::chunkwise};
+  v.sizes = {"dk", "dv"};
+  v.inputs = qkv_inputs();
+  v.options = {scale_option()};
+  v.state_dims = {"t", "dk+dv"};
+  v.state_note = "KV cache: row j = [k_j, v_j], one row per token seen, oldest first";
+  v.selective = false;
+  v.forgetting = "none";
+  v.recurrence = "cache += (k_t, v_t);  o_t = sum_j softmax_j(scale q_t.k_j) v_j";
+  v.default_chunk = 64;
+  return v;
+}
+
+Status Softmax::params(const Config& cfg, Params* p) {
+  p->dk = cfg.size("dk");
+  p->dv = cfg.size("dv");
+  p->scale = static_cast<float>(cfg.num("scale", 1.0 / std::sqrt(static_cast<double>(p->dk))));
+  p->window = 0;
+  return {};
+}
+
+double Softmax::workspace(const Params& p, long n, Form f, int chunk) {
+  const double keep = p.window > 0 ? std::min(n, p.window) : n;
+  const double cache = keep * (p.dk + p.dv);
+  switch (f) {
+    case Form::parallel: return p.window > 0 ? keep : static_cast<double>(n) * n;
+    case Form::recurrent: return cache + keep;
+    case Form::chunkwise: return cache + static_cast<double>(chunk) * chunk + static_cast<double>(chunk) * (p.dv + 2);
+  }
+  return 0;
+}
+
+void Softmax::init_state(const Params&, State& s) { s.data.clear(); }
+
+void Softmax::step(const Params& p, const Token& tok, State& s, float* out) {
+  const long row = p.dk + p.dv;
+  s.data.insert(s.data.end(), tok[K], tok[K] + p.dk);
+  s.data.insert(s.data.end(), tok[V], tok[V] + p.dv);
+  long m = static_cast<long>(s.data.size()) / row;
+  if (p.window > 0 && m > p.window) {
+    s.data.erase(s.data.begin(), s.data.begin() + (m - p.window) * row);
+    m = p.window;
+  }
+  float* sc = scratch(static_cast<size_t>(m));
+  float mx = kNegInf;
+  for (long j = 0; j < m; ++j) {
+    sc[j] = p.scale * prim::dot(tok[Q], s.data.data() + j * row, p.dk);
+    mx = std::max(mx, sc[j]);
+  }
+  const float sum = prim::exp_shifted(sc, static_cast<int>(m), mx);
+  std::fill(out, out + p.dv, 0.f);
+  for (long j = 0; j < m; ++j) prim::axpy(sc[j] / sum, s.data.data() + j * row + p.dk, out, p.dv);
+}
+
+void Softmax::parallel(const Params& p, const Inputs& in, long n, float* out) {
+  std::fill(out, out + n * p.dv, 0.f);
+  if (p.window > 0) {
+    // Banded: only the last `window` keys of each row exist, so there is no n x n matrix to build.
+    float* sc = scratch(static_cast<size_t>(std::min(n, p.window)));
+    ATTNLAB_COUNT_PEAK(std::min(n, p.window));
+    for (long t = 0; t < n; ++t) {
+      const long lo = first_key(p, t);
+      float mx = kNegInf;
+      for (long j = lo; j <= t; ++j) {
+        sc[j - lo] = p.scale * prim::dot(in.row(Q, t), in.row(K, j), p.dk);
+        mx = std::max(mx, sc[j - lo]);
+      }
+      const float sum = prim::exp_shifted(sc, static_cast<int>(t - lo + 1), mx);
+      for (long j = lo; j <= t; ++j) prim::axpy(sc[j - lo] / sum, in.row(V, j), out + t * p.dv, p.dv);
+    }
+    return;
+  }
+  // The whole n x n score matrix, unmasked products included: this is the quadratic wall the
+  // lesson counts (n^2 dk for Q K^T, n^2 dv for P V). Above the diagonal the weights are 0.
+  std::vector<float> P(static_cast<size_t>(n) * n);
+  ATTNLAB_COUNT_PEAK(static_cast<double>(n) * n);
+  prim::gemm_nt(in.ptr[Q], in.ptr[K], P.data(), static_cast<int>(n), static_cast<int>(n), p.dk);
+  for (long t = 0; t < n; ++t) {
+    float* r = P.data() + t * n;
+    float mx = kNegInf;
+    for (long j = 0; j <= t; ++j) {
+      r[j] *= p.scale;
+      mx = std::max(mx, r[j]);
+    }
+    const float inv = 1.f / prim::exp_shifted(r, static_cast<int>(t + 1), mx);
+    for (long j = 0; j <= t; ++j) r[j] *= inv;
+    std::fill(r + t + 1, r + n, 0.f);
+  }
+  prim::gemm_nn_acc(P.data(), in.ptr[V], out, static_cast<int>(n), p.dv, static_cast<int>(n));
+}
+
+void Softmax::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
+  // FlashAttention: queries in blocks of `chunk`, keys streamed in blocks of `chunk`; each query row
+  // keeps a running max m, normaliser l and accumulator a, rescaled by e^(m_old - m_new) whenever
+  // the max rises. Key blocks entirely above the diagonal (or outside the window) are skipped. The
+  // tiled kernel (core/kernels.hpp) holds the loops.
+  ATTNLAB_COUNT_PEAK(static_cast<long>(chunk) * chunk);
+  prim::causal_softmax(in.ptr[Q], in.ptr[K], in.ptr[V], out, n, p.dk, p.dv, p.scale, chunk, p.window);
+  // The state after the chunkwise pass is the same cache the recurrent form would hold.
+  const long keep = p.window > 0 ? std::min(n, p.window) : n;
+  for (long t = n - keep; t < n; ++t) {
+    s.data.insert(s.data.end(), in.row(K, t), in.row(K, t) + p.dk);
+    s.data.insert(s.data.end(), in.row(V, t), in.row(V, t) + p.dv);
+  }
+}
+
+void Softmax::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+  const double scale = p.scale;
+  std::vector<double> w;
+  for (long t = 0; t < n; ++t) {
+    const long lo = first_key(p, t);
+    w.assign(static_cast<size_t>(t - lo + 1), 0.0);
+    double mx = -INFINITY;
+    for (long j = lo; j <= t; ++j) {
+      double d = 0;
+      for (int i = 0; i < p.dk; ++i) d += static_cast<double>(in.row(Q, t)[i]) * in.row(K, j)[i];
+      w[j - lo] = scale * d;
+      mx = std::max(mx, w[j - lo]);
+    }
+    double z = 0;
+    for (auto& x : w) z += (x = std::exp(x - mx));
+    for (int c = 0; c < p.dv; ++c) {
+      double o = 0;
+      for (long j = lo; j <= t; ++j) o += w[j - lo] * in.row(V, j)[c];
+      out[t * p.dv + c] = o / z;
+    }
+  }
+  const long keep = p.window > 0 ? std::min(n, p.window) : n;
+  s.data.clear();
+  for (long t = n - keep; t < n; ++t) {
+    s.data.insert(s.data.end(), in.row(K, t), in.row(K, t) + p.dk);
+    s.data.insert(s.data.end(), in.row(V, t), in.row(V, t) + p.dv);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+VariantInfo SlidingWindow::info() {
+  VariantInfo v = Softmax::info();
+  v.id = "sliding_window";
+  v.name = "Sliding-window attention";
+  v.family = "softmax";
+  v.year = 2020;
+  v.paper = "Beltagy et al. 2020, Longformer; Jiang et al. 2023, Mistral 7B";
+  OptionSpec w;
+  w.name = "window";
+  w.def = 64;
+  w.lo = 1;
+  w.hi = 16777216;
+  w.integer = true;
+  w.note = "tokens each query sees, itself included";
+  v.options = {w, v.options[0]};
+  v.state_dims = {"window", "dk+dv"};
+  v.state_note = "the last min(t, window) rows [k_j, v_j], oldest first";
+  v.forgetting = "window";
+  v.recurrence = "cache = last w of (k, v);  o_t = sum_{t-w<j<=t} softmax_j(scale q_t.k_j) v_j";
+  return v;
+}
+
+Status SlidingWindow::params(const Config& cfg, Params* p) {
+  Status st = Softmax::params(cfg, p);
+  p->window = static_cast<long>(cfg.num("window", 64));
+  return st;
+}
+
+double SlidingWindow::workspace(const Params& p, long n, Form f, int chunk) {
+  return Softmax::workspace(p, n, f, chunk);
+}
+
+}  // namespace attnlab

@@ -1,0 +1,132 @@
+// Chapter 3's order-toggle widget in real Chromium against the built site.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, widgetReady, readoutText, settle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
+
+const PAGE = 'chapters/03-associativity-trick.html';
+const TAG = 'attn-order-toggle';
+const tiny = (x) => (x === 0 ? '0' : x.toExponential(1).replace('-', '−'));
+
+// Both orders recomputed in the page with fresh core calls on the widget's own q, k, v, plus an
+// independent plain-JS Kᵀ V to check the core's d x d intermediate against.
+const expected = (page) =>
+  page.evaluate((t) => {
+    const el = document.querySelector(t);
+    const { n, d, q, k, v } = el._res;
+    const core = el.core;
+    const base = { n, dk: d, dv: d, featureMap: 'identity', normalize: false };
+    const par = core.run('linear', { q, k, v }, { ...base, form: 'parallel' });
+    const rec = core.run('linear', { q, k, v }, { ...base, form: 'recurrent' });
+    let diff = 0;
+    for (let i = 0; i < par.output.length; i++) diff = Math.max(diff, Math.abs(par.output[i] - rec.output[i]));
+    const ktv = new Float64Array(d * d);
+    for (let s = 0; s < n; s++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) ktv[i * d + j] += k[s * d + i] * v[s * d + j];
+    let ktvDiff = 0;
+    for (let i = 0; i < d * d; i++) ktvDiff = Math.max(ktvDiff, Math.abs(ktv[i] - rec.state[i]));
+    const shown = el._res;
+    return {
+      n,
+      d,
+      diff,
+      ktvDiff,
+      samePar: Array.from(shown.par).every((x, i) => x === par.output[i]),
+      sameRec: Array.from(shown.rec).every((x, i) => x === rec.output[i]),
+      sameKV: Array.from(shown.kv).every((x, i) => x === rec.state[i]),
+      costQK: core.cost('linear', { ...base, form: 'parallel' }),
+      costKV: core.cost('linear', { ...base, form: 'recurrent' }),
+    };
+  }, TAG);
+
+async function expectReadouts(page) {
+  const e = await expected(page);
+  assert.ok(e.samePar && e.sameRec && e.sameKV, 'the widget shows exactly what the core returns');
+  assert.ok(e.ktvDiff < 1e-4, `Kᵀ V differs from the plain-JS product by ${e.ktvDiff}`);
+  assert.ok(e.diff < 1e-4, `orders differ by ${e.diff}`);
+  assert.match(await readoutText(page, TAG, '(Q Kᵀ) V'), new RegExp(`^${GROUPED(e.costQK.macs)} multiply-adds; largest intermediate ${GROUPED(e.costQK.peakFloats)} floats`));
+  assert.match(await readoutText(page, TAG, 'Q (Kᵀ V)'), new RegExp(`^${GROUPED(e.costKV.macs)} multiply-adds; largest intermediate ${GROUPED(e.costKV.peakFloats)} floats`));
+  assert.match(await readoutText(page, TAG, 'Largest output difference'), new RegExp(`^${tiny(e.diff)} `));
+  return e;
+}
+
+const stageLabel = (page) => page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('.stage-label').textContent.replace(/\s+/g, ' ').trim(), TAG);
+
+widgetSuite(
+  {
+    name: 'order-toggle',
+    tag: TAG,
+    page: PAGE,
+    defaults: { order: 'qk', n: 24, d: 8, seed: 1 },
+    url: {
+      query: '?order-toggle.order=kv&order-toggle.n=40&order-toggle.d=4&order-toggle.seed=9',
+      state: { order: 'kv', n: 40, d: 4, seed: 9 },
+      change: (page) => page.locator(TAG).getByLabel('(Q Kᵀ) V').check(),
+      changed: { order: 'qk', n: 40 },
+    },
+    embed: { query: 'order=kv&n=64', state: { order: 'kv', n: 64, d: 8, seed: 1 } },
+    breakWith: { d: 5000 },
+    frameChanges: [{ n: 25 }, { order: 'kv' }, { n: 64 }, { d: 16 }, { n: 128 }, { order: 'qk' }],
+  },
+  (env) => {
+    test('costs, outputs and their difference are the core’s', async () => {
+      const { page, context } = await openPage(env.browser, env.url());
+      await widgetReady(page, TAG);
+      await expectReadouts(page);
+      await page.locator(TAG).getByLabel('Head dimension d').selectOption('16');
+      await page.locator(TAG).getByRole('slider', { name: /Tokens n/ }).fill('100');
+      await settle(page);
+      const e = await expectReadouts(page);
+      assert.equal(e.n, 100);
+      assert.equal(e.d, 16);
+      await context.close();
+    });
+
+    test('the toggle swaps the intermediate between n × n and d × d at one scale', async () => {
+      const { page, context } = await openPage(env.browser, env.url());
+      await widgetReady(page, TAG);
+      assert.match(await stageLabel(page), /Q Kᵀ, 24 × 24 \(dashed outline: the other order's 8 × 8\)/);
+      const sizeOf = () => page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('canvas.inter').getBoundingClientRect().width, TAG);
+      const big = await sizeOf();
+      await page.locator(TAG).getByLabel('Q (Kᵀ V)').check();
+      await settle(page);
+      assert.match(await stageLabel(page), /Kᵀ V, 8 × 8 \(dashed outline: the other order's 24 × 24\)/);
+      assert.equal(await sizeOf(), big, 'same scale in both orders');
+      // more tokens: the n x n side grows, the d x d side keeps its shape
+      await page.locator(TAG).getByRole('button', { name: 'Add token' }).click();
+      await settle(page);
+      assert.match(await stageLabel(page), /Kᵀ V, 8 × 8 \(dashed outline: the other order's 25 × 25\)/);
+      await expectReadouts(page);
+      await context.close();
+    });
+
+    test('keyboard: arrows add and remove tokens, space plays and pauses, radios switch the order', async () => {
+      const { page, context, log } = await openPage(env.browser, env.url());
+      await widgetReady(page, TAG);
+      const n = () => page.evaluate((t) => document.querySelector(t).n, TAG);
+      await page.locator(TAG).locator('.surface').focus();
+      await page.keyboard.press('ArrowRight');
+      await settle(page);
+      assert.equal(await n(), 25);
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      await settle(page);
+      assert.equal(await n(), 23);
+      await expectReadouts(page);
+      await page.keyboard.press(' ');
+      await page.waitForTimeout(1700);
+      assert.ok((await n()) >= 24);
+      await page.keyboard.press(' ');
+      const stopped = await n();
+      await page.waitForTimeout(900);
+      assert.equal(await n(), stopped);
+      await page.locator(TAG).getByLabel('(Q Kᵀ) V').focus();
+      await page.keyboard.press('ArrowRight');
+      await settle(page);
+      assert.equal(await page.evaluate((t) => document.querySelector(t).order, TAG), 'kv');
+      const live = await liveText(page, TAG, /Q \(Kᵀ V\) with \d+ tokens: intermediate 8 by 8/);
+      assert.match(live, /Q \(Kᵀ V\) with \d+ tokens: intermediate 8 by 8/);
+      await expectReadouts(page);
+      assert.deepEqual(log.errors, []);
+      await context.close();
+    });
+  },
+);

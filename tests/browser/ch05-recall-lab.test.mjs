@@ -1,0 +1,199 @@
+// Chapter 5's recall-lab widget in real Chromium against the built site.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, widgetReady, readoutText, settle, widgetSuite } from './lesson-support.mjs';
+
+const PAGE = 'chapters/05-the-catch.html';
+const TAG = 'attn-recall-lab';
+const fixed = (x, digits = 3) => (x < 0 || Object.is(x, -0) ? '−' : '') + Math.abs(x).toFixed(digits);
+const LABELS = { softmax: 'softmax attention', linear: 'linear attention', delta: 'delta rule (DeltaNet)' };
+
+const sweepDone = async (page, timeout = 60000) => {
+  // the sweep starts once the figure is on screen
+  await page.locator(TAG).scrollIntoViewIfNeeded();
+  return page.waitForFunction(
+    (t) => {
+      const p = document.querySelector(t)._progress;
+      return p && !p.running && p.done === p.total;
+    },
+    TAG,
+    { timeout },
+  );
+};
+
+// Each readout and each plotted point recomputed by core.recall with the spec the widget used.
+const recheck = (page) =>
+  page.evaluate((t) => {
+    const el = document.querySelector(t);
+    const out = { at: {}, points: 0, mismatches: [] };
+    for (const [key, a] of Object.entries(el._res.at)) {
+      if (!a?.result) continue;
+      const { spec, result } = a;
+      const fresh = el.core.recall(spec);
+      out.at[key] = { accuracy: fresh.accuracy, meanCosine: fresh.meanCosine, same: fresh.accuracy === result.accuracy && fresh.meanCosine === result.meanCosine, spec, trials: spec.trials };
+    }
+    for (const [k, { spec, result }] of el._points) {
+      // points whose single trial was predicted to block the page are not run, and say so
+      if (!result) {
+        out.skipped = (out.skipped ?? 0) + 1;
+        continue;
+      }
+      out.points++;
+      const fresh = el.core.recall(spec);
+      if (fresh.accuracy !== result.accuracy) out.mismatches.push(k);
+    }
+    out.sweep = el.sweepPoints();
+    const d = el._res.at.delta.result;
+    out.newestDelta = d ? d.byAge[d.byAge.length - 1] : null;
+    return out;
+  }, TAG);
+
+widgetSuite(
+  {
+    name: 'recall-lab',
+    tag: TAG,
+    page: PAGE,
+    defaults: { pairs: 48, d: 32, keys: 'random', cosine: 0.5, seed: 1 },
+    url: {
+      query: '?recall-lab.pairs=20&recall-lab.d=16&recall-lab.keys=orthogonal&recall-lab.seed=2',
+      state: { pairs: 20, d: 16, keys: 'orthogonal', cosine: 0.5, seed: 2 },
+      change: async (page) => {
+        await page.locator(TAG).locator('.surface').focus();
+        await page.keyboard.press('ArrowRight');
+      },
+      changed: { pairs: 24, d: 16 },
+    },
+    embed: { query: 'pairs=8&d=8', state: { pairs: 8, d: 8, keys: 'random', cosine: 0.5, seed: 1 } },
+    breakWith: { d: 0 },
+    frameChanges: [{ pairs: 32 }, { pairs: 64 }, { pairs: 16 }, { pairs: 96 }, { pairs: 40 }],
+  },
+  (env) => {
+    test('readouts and every plotted point are core.recall’s results; the sweep completes', async () => {
+      const { page, context, log } = await openPage(env.browser, env.url());
+      await widgetReady(page, TAG);
+      await sweepDone(page);
+      await settle(page);
+      const r = await recheck(page);
+      assert.deepEqual(r.mismatches, []);
+      for (const key of ['softmax', 'linear', 'delta']) {
+        assert.ok(r.at[key].same, `${key} readout equals a fresh core.recall`);
+        const text = await readoutText(page, TAG, LABELS[key]);
+        assert.ok(text.startsWith(`${fixed(r.at[key].accuracy * 100, 1)}% recalled mean cosine ${fixed(r.at[key].meanCosine)}`), `${key}: ${text}`);
+      }
+      // 14 lengths x 3 memories (K = 48 is one of the lengths): each run, or reported as too slow
+      assert.equal(r.points + (r.skipped ?? 0), 42);
+      assert.ok(r.sweep.linear.length >= 10, `linear points: ${r.sweep.linear.map((p) => p.K)}`);
+      assert.ok(r.sweep.softmax.length >= 8, `softmax points: ${r.sweep.softmax.map((p) => p.K)}`);
+      if (r.skipped) assert.match(await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('.progress').textContent, TAG), new RegExp(`${r.skipped} too slow to run in this page`));
+      // what the lab shows: past K = d plain linear attention degrades while softmax keeps going, and
+      // the delta rule always gives back its newest pair
+      const at = (key, K) => r.sweep[key].find((p) => p.K === K)?.accuracy;
+      assert.ok(at('linear', 128) < 0.7, `linear at K = 4d: ${at('linear', 128)}`);
+      assert.ok(at('linear', 128) < at('linear', 16), 'linear degrades with K');
+      // softmax at the largest K it ran (larger ones may be too slow to run in the page)
+      const soft = r.sweep.softmax[r.sweep.softmax.length - 1];
+      assert.ok(soft.K >= 32 && soft.accuracy > 0.95, `softmax at K = ${soft.K}: ${soft.accuracy}`);
+      assert.equal(r.newestDelta, 1, 'the delta rule recalls the newest pair exactly');
+      const progress = await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('.progress').textContent, TAG);
+      assert.match(progress, /Sweep complete: 42 recall runs/);
+      assert.deepEqual(log.errors, []);
+      await context.close();
+    });
+
+    test('orthogonal keys: linear attention recalls exactly up to K = d, then degrades', async () => {
+      const { page, context } = await openPage(env.browser, env.url('?recall-lab.keys=orthogonal&recall-lab.pairs=32'));
+      await widgetReady(page, TAG);
+      await sweepDone(page);
+      const r = await recheck(page);
+      assert.equal(r.at.linear.accuracy, 1);
+      const lin = r.sweep.linear;
+      for (const p of lin) if (p.K <= 32) assert.equal(p.accuracy, 1, `K = ${p.K}`);
+      assert.ok(lin.find((p) => p.K === 128).accuracy < 0.9);
+      await context.close();
+    });
+
+    test('correlated keys: the delta rule beats plain linear attention once the state is full', async () => {
+      const { page, context } = await openPage(env.browser, env.url('?recall-lab.keys=correlated&recall-lab.pairs=128'));
+      await widgetReady(page, TAG);
+      await page.locator(TAG).scrollIntoViewIfNeeded();
+      await page.waitForFunction((t) => Object.values(document.querySelector(t)._res.at).every((a) => a?.result), TAG, { timeout: 30000 });
+      const r = await recheck(page);
+      assert.ok(r.at.delta.accuracy > r.at.linear.accuracy, `delta ${r.at.delta.accuracy} vs linear ${r.at.linear.accuracy}`);
+      assert.ok(r.at.softmax.accuracy > 0.95);
+      await context.close();
+    });
+
+    test('a sweep reports progress and can be cancelled and finished', async () => {
+      const { page, context, log, stopTrace } = await openPage(env.browser, env.url(), {}, { trace: true });
+      await widgetReady(page, TAG);
+      await sweepDone(page);
+      // a new d starts a new sweep
+      // a watcher in the page presses Cancel as soon as the new sweep has run its first point
+      await page.evaluate((t) => {
+        window.__cancelled = new Promise((resolve) => {
+          const tick = () => {
+            const el = document.querySelector(t);
+            const p = el._progress;
+            if (el.d === 128 && p?.running && p.done >= 1) {
+              [...el.shadowRoot.querySelectorAll('.progress button')].find((b) => b.textContent.trim() === 'Cancel').click();
+              resolve(true);
+            } else setTimeout(tick, 0);
+          };
+          tick();
+        });
+      }, TAG);
+      await page.locator(TAG).getByLabel('State size d').selectOption('128');
+      await page.evaluate(() => window.__cancelled);
+      await settle(page);
+      const p = await page.evaluate((t) => document.querySelector(t)._progress, TAG);
+      assert.equal(p.cancelled, true);
+      assert.ok(p.done < p.total);
+      const text = await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('.progress').textContent.replace(/\s+/g, ' '), TAG);
+      assert.match(text, /Sweep cancelled after \d+ of 42 runs/);
+      await page.locator(TAG).getByRole('button', { name: 'Finish the sweep' }).click();
+      await sweepDone(page, 120000);
+      // each slice is one or a few core.recall calls aimed at 15 ms of the main thread's own time
+      // (wall times on a shared machine include waiting for a CPU); the trace stops before the
+      // test's own re-check, which runs every point in one task
+      const tasks = await stopTrace();
+      console.log(`# recall-lab sweep at d = 128: longest main-thread task ${tasks.maxCpu} ms of CPU (${tasks.maxWall} ms wall)`);
+      // Alone on a machine the longest slice measures 25-35 ms; under the test suite's load single
+      // tasks up to ~95 ms have been seen, so the bound here flags a broken slicing, not noise.
+      assert.ok(tasks.maxCpu <= 120, `longest task ${tasks.maxCpu} ms of CPU: ${JSON.stringify(tasks.over50)}`);
+      const r = await recheck(page);
+      assert.deepEqual(r.mismatches, []);
+      assert.equal(r.points + (r.skipped ?? 0), 42, 'every point was run or reported as too slow');
+      // at d = 128 the largest K are too slow to run in the page and are reported as such
+      assert.ok(['softmax', 'linear', 'delta'].every((k) => r.sweep[k].length >= 10), JSON.stringify(r.sweep));
+      assert.deepEqual(log.errors, []);
+      await context.close();
+    });
+
+    test('keyboard: ← → change K, ↑ ↓ change d, Home / End', async () => {
+      const { page, context } = await openPage(env.browser, env.url());
+      await widgetReady(page, TAG);
+      await page.locator(TAG).locator('.surface').focus();
+      const state = () => page.evaluate((t) => document.querySelector(t).state, TAG);
+      await page.keyboard.press('ArrowRight');
+      await settle(page);
+      assert.equal((await state()).pairs, 56);
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      await settle(page);
+      assert.equal((await state()).pairs, 40);
+      await page.keyboard.press('ArrowDown');
+      await settle(page);
+      assert.equal((await state()).d, 16);
+      await page.keyboard.press('End');
+      await settle(page);
+      assert.equal((await state()).pairs, 256);
+      await page.keyboard.press('Home');
+      await settle(page);
+      assert.equal((await state()).pairs, 1);
+      await page.waitForFunction((t) => Object.values(document.querySelector(t)._res.at).every((a) => a?.result), TAG, { timeout: 30000 });
+      const r = await recheck(page);
+      assert.equal(r.at.softmax.accuracy, 1, 'one pair is always recalled');
+      await context.close();
+    });
+  },
+);

@@ -1,0 +1,130 @@
+// libFuzzer target over the core's public entry points (issue 10).
+//
+// The fuzzer picks a variant, a form, small sizes, a chunk, option values and input bytes. Every
+// call must end in either a clean Status ("TypeError|..." / "RangeError|...") or an output and
+// state that are all finite. Inputs are mapped into each input's allowed range and a bounded
+// magnitude, so a non-finite result is a bug, not overflow the caller asked for. Option values are
+// taken raw half of the time (NaN, infinities, negatives), to exercise validation.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/api.hpp"
+
+using namespace attnlab;
+
+namespace {
+
+struct Bytes {
+  const std::uint8_t* p;
+  size_t n;
+  std::uint8_t u8() {
+    if (!n) return 0;
+    --n;
+    return *p++;
+  }
+  double unit() { return u8() / 255.0; }
+  float raw_float() {
+    std::uint32_t x = 0;
+    for (int i = 0; i < 4; ++i) x = (x << 8) | u8();
+    float f;
+    std::memcpy(&f, &x, 4);
+    return f;
+  }
+};
+
+std::string g_case;  // what this input asked for, printed with a failure
+
+void fail(const std::string& what) {
+  std::fprintf(stderr, "fuzz_api: %s\n  case: %s\n", what.c_str(), g_case.c_str());
+  std::abort();
+}
+
+bool clean_error(const Status& st) {
+  return st.rfind("TypeError|", 0) == 0 || st.rfind("RangeError|", 0) == 0;
+}
+
+// A value inside [lo, hi] (open ends nudged inward), at most `mag` in size.
+float in_range(const InputSpec& s, double u, double mag) {
+  double lo = std::max(s.lo, -mag), hi = std::min(s.hi, mag);
+  if (s.lo_open) lo += 1e-3 * std::max(1.0, std::fabs(lo));
+  if (s.hi_open) hi -= 1e-3 * std::max(1.0, std::fabs(hi));
+  if (hi < lo) hi = lo;
+  return static_cast<float>(lo + (hi - lo) * u);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
+  Bytes b{data, size};
+  const auto& reg = registry();
+  if (reg.empty()) return 0;
+  const Entry& e = reg[b.u8() % reg.size()];
+  const VariantInfo& info = e.info;
+  Call c(info.id);
+  const char* forms[] = {"parallel", "recurrent", "chunkwise", "diagonal"};
+  const char* form = forms[b.u8() % 4];
+  c.set_string("form", form);
+  const long n = 1 + b.u8() % 40;
+  c.set_number("n", static_cast<double>(n));
+  Sizes sizes;
+  sizes.n = n;
+  for (const auto& s : info.sizes) {
+    const long v = 1 + b.u8() % 9;
+    sizes.dims[s] = v;
+    c.set_number(s, static_cast<double>(v));
+  }
+  if (b.u8() & 1) c.set_number("chunk", b.u8() & 1 ? static_cast<double>(b.raw_float()) : 1 + b.u8() % 50);
+  const bool raw_options = b.u8() & 1;
+  for (const auto& o : info.options) {
+    if (!(b.u8() & 1)) continue;
+    if (!o.choices.empty()) {
+      c.set_string(o.name, o.choices[b.u8() % o.choices.size()]);
+    } else if (raw_options) {
+      c.set_number(o.name, b.raw_float());
+    } else if (o.boolean) {
+      c.set_number(o.name, b.u8() & 1);
+    } else {
+      const double lo = std::max(o.lo, -4.0), hi = std::min(o.hi, 4.0);
+      double x = lo + (hi - lo) * b.unit();
+      if (o.integer) x = std::floor(x) < lo ? std::ceil(x) : std::floor(x);
+      if (o.lo_open && x <= o.lo) x = o.lo + 1e-3;
+      if (o.hi_open && x >= o.hi) x = o.hi - 1e-3;
+      c.set_number(o.name, x);
+    }
+  }
+  const double mag = b.u8() & 1 ? 3.0 : 30.0;
+  for (const auto& s : info.inputs) {
+    long len = input_length(s, sizes, true);
+    if ((b.u8() & 15) == 0) len += 1;  // wrong length now and then
+    float* p = c.input(s.name, len);
+    if (!p) continue;
+    for (long i = 0; i < len; ++i) p[i] = in_range(s, b.unit(), mag);
+    if (s.sample == "unit") {
+      const long w = input_length(s, sizes, false);
+      for (long r = 0; r + w <= len; r += w) {
+        double q = 0;
+        for (long i = 0; i < w; ++i) q += double(p[r + i]) * p[r + i];
+        q = q > 0 ? 1 / std::sqrt(q) : 0;
+        for (long i = 0; i < w; ++i) p[r + i] = static_cast<float>(p[r + i] * q);
+      }
+    }
+  }
+  g_case = info.id + " " + form + " n=" + std::to_string(n) + " mag=" + fmt(mag);
+  for (const auto& kv : sizes.dims) g_case += " " + kv.first + "=" + std::to_string(kv.second);
+  const Status st = c.run();
+  if (!st.empty()) {
+    if (!clean_error(st)) fail("unclean error from " + info.id + ": " + st);
+    return 0;
+  }
+  for (float x : c.output())
+    if (!std::isfinite(x)) fail("non-finite output from " + info.id);
+  // Stabilised states may hold sentinels like -1e38 but never NaN or infinity.
+  for (float x : c.state())
+    if (std::isnan(x) || std::isinf(x)) fail("non-finite state from " + info.id);
+  return 0;
+}
