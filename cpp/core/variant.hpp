@@ -42,6 +42,11 @@ struct InputSpec {
 };
 
 // One variant option: numeric (with range) or a string from a fixed list.
+// Every `scale` option (it multiplies q, or q·k) is bounded to |scale| <= kMaxScale: beyond it a
+// float32 product such as Taylor-2's s²/2 or a scaled readout leaves the representable range on
+// unit-scale inputs, so a larger value is refused up front rather than answered with infinity.
+inline constexpr double kMaxScale = 1e4;
+
 struct OptionSpec {
   std::string name;
   double def = 0;               // numeric default; NaN means "depends on sizes" (see note)

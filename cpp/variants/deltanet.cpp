@@ -27,6 +27,8 @@ std::vector<InputSpec> delta_inputs() {
 OptionSpec scale_option() {
   OptionSpec o;
   o.name = "scale";
+  o.lo = -kMaxScale;
+  o.hi = kMaxScale;
   o.def = 1;
   o.note = "multiplies q (fla's layers pass 1/sqrt(dk); here nothing is scaled unless asked)";
   return o;

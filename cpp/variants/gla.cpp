@@ -62,6 +62,8 @@ VariantInfo Gla::info() {
                "uniform -5 -0.01"}};
   OptionSpec scale;
   scale.name = "scale";
+  scale.lo = -kMaxScale;
+  scale.hi = kMaxScale;
   scale.def = 1;
   scale.note = "multiplies q (fla's GLA uses 1/sqrt(dk))";
   v.options = {scale};

@@ -52,6 +52,8 @@ VariantInfo MLstm::info() {
                "normal 3 1"}};
   OptionSpec scale;
   scale.name = "scale";
+  scale.lo = -kMaxScale;
+  scale.hi = kMaxScale;
   scale.def = 1;
   scale.note = "multiplies q";
   v.options = {scale};

@@ -59,6 +59,8 @@ VariantInfo RetNet::info() {
   gamma.note = "decay of the state per token, in (0, 1]; torchscale's head h uses 1 - 2^(-5-h)";
   OptionSpec scale;
   scale.name = "scale";
+  scale.lo = -kMaxScale;
+  scale.hi = kMaxScale;
   scale.def = 1;
   scale.note = "multiplies q";
   v.options = {gamma, scale};

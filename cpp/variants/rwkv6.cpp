@@ -49,6 +49,8 @@ VariantInfo Rwkv6::info() {
               {"u", {"dk"}, false, -1e300, 1e300, false, false, "bonus of the current token, per key channel"}};
   OptionSpec scale;
   scale.name = "scale";
+  scale.lo = -kMaxScale;
+  scale.hi = kMaxScale;
   scale.def = 1;
   scale.note = "multiplies r (the official kernels use 1)";
   v.options = {scale};

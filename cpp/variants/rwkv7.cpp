@@ -47,6 +47,8 @@ VariantInfo Rwkv7::info() {
                "uniform 0.01 0.99"}};
   OptionSpec scale;
   scale.name = "scale";
+  scale.lo = -kMaxScale;
+  scale.hi = kMaxScale;
   scale.def = 1;
   scale.note = "multiplies r (the official code uses 1)";
   v.options = {scale};

@@ -35,6 +35,8 @@ std::vector<InputSpec> qkv_inputs() {
 OptionSpec scale_option() {
   OptionSpec o;
   o.name = "scale";
+  o.lo = -kMaxScale;
+  o.hi = kMaxScale;
   o.def = NAN;
   o.note = "multiplies q.k; default 1/sqrt(dk)";
   return o;

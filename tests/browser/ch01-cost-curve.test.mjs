@@ -138,6 +138,8 @@ widgetSuite(
         assert.ok(m.points.softmax.at(-1).ms > 0 && m.points.linear.at(-1).ms > 0, JSON.stringify(m));
         // what was timed is what the table lists
         await page.locator(TAG).getByText('Data table').click();
+        // the details element's toggle event, and the render it triggers, come after the click
+        await page.waitForFunction((t) => document.querySelector(t).shadowRoot.querySelectorAll('tbody tr').length > 0, TAG);
         const rows = await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelectorAll('tbody tr').length, TAG);
         assert.equal(rows, new Set([...m.points.softmax, ...m.points.linear].map((p) => p.n)).size);
         const tasks = await stopTrace();

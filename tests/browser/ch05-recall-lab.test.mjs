@@ -163,8 +163,11 @@ widgetSuite(
       const r = await recheck(page);
       assert.deepEqual(r.mismatches, []);
       assert.equal(r.points + (r.skipped ?? 0), 42, 'every point was run or reported as too slow');
-      // at d = 128 the largest K are too slow to run in the page and are reported as such
-      assert.ok(['softmax', 'linear', 'delta'].every((k) => r.sweep[k].length >= 10), JSON.stringify(r.sweep));
+      // at d = 128 the largest K are too slow to run in the page and are reported as such; where
+      // the cut falls depends on the device's speed (K = 64 is run on an idle desktop and skipped
+      // on a busy one), but every K up to 48 is always run
+      const runK = (k) => new Set(r.sweep[k].map((p) => p.K));
+      assert.ok(['softmax', 'linear', 'delta'].every((k) => [1, 2, 4, 8, 12, 16, 24, 32, 48].every((K) => runK(k).has(K))), JSON.stringify(r.sweep));
       assert.deepEqual(log.errors, []);
       await context.close();
     });

@@ -80,14 +80,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   }
   if (b.u8() & 1) c.set_number("chunk", b.u8() & 1 ? static_cast<double>(b.raw_float()) : 1 + b.u8() % 50);
   const bool raw_options = b.u8() & 1;
+  std::string opts;  // the options chosen, for the failure report
   for (const auto& o : info.options) {
     if (!(b.u8() & 1)) continue;
     if (!o.choices.empty()) {
-      c.set_string(o.name, o.choices[b.u8() % o.choices.size()]);
+      const std::string& ch = o.choices[b.u8() % o.choices.size()];
+      c.set_string(o.name, ch);
+      opts += " " + o.name + "=" + ch;
     } else if (raw_options) {
-      c.set_number(o.name, b.raw_float());
+      const float x = b.raw_float();
+      c.set_number(o.name, x);
+      opts += " " + o.name + "=" + fmt(x);
     } else if (o.boolean) {
-      c.set_number(o.name, b.u8() & 1);
+      const int x = b.u8() & 1;
+      c.set_number(o.name, x);
+      opts += " " + o.name + "=" + std::to_string(x);
     } else {
       const double lo = std::max(o.lo, -4.0), hi = std::min(o.hi, 4.0);
       double x = lo + (hi - lo) * b.unit();
@@ -95,6 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
       if (o.lo_open && x <= o.lo) x = o.lo + 1e-3;
       if (o.hi_open && x >= o.hi) x = o.hi - 1e-3;
       c.set_number(o.name, x);
+      opts += " " + o.name + "=" + fmt(x);
     }
   }
   const double mag = b.u8() & 1 ? 3.0 : 30.0;
@@ -116,6 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   }
   g_case = info.id + " " + form + " n=" + std::to_string(n) + " mag=" + fmt(mag);
   for (const auto& kv : sizes.dims) g_case += " " + kv.first + "=" + std::to_string(kv.second);
+  g_case += opts;
   const Status st = c.run();
   if (!st.empty()) {
     if (!clean_error(st)) fail("unclean error from " + info.id + ": " + st);

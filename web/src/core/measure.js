@@ -8,11 +8,13 @@
 
 const yieldToPage = () => new Promise((r) => setTimeout(r, 0));
 
+// The budget is 15 ms a call: a doubling of n can cost more than the cost model's ratio once the
+// score rows fall out of a CPU cache, so the prediction needs room below the 50 ms long-task line.
 // series: [{ key, side: { id, form, options }, lengths: [n...] }], d: head dim.
 // onPoint({ key, n, ms, result }) for each result (ms: the median time per run; result: all of
 // core.measure's figures); resolves to { stopped: { key: n } } listing where each
 // series stopped short to respect the budget. Rejects with an AbortError when signal aborts.
-export async function measureSeries(core, series, d, { signal, onPoint, budgetMs = 25, reps = 3 } = {}) {
+export async function measureSeries(core, series, d, { signal, onPoint, budgetMs = 15, reps = 3 } = {}) {
   const stopped = {};
   for (const s of series) {
     let last = null;

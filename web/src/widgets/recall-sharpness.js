@@ -26,7 +26,7 @@
  * Parts: frame, title, controls, figure, readouts, description, data, error, plot, ladder.
  */
 import { html, svg, css } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssProps } from '../frame/css-props.js';
 import { scaleBand, scaleLinear } from 'd3-scale';
 import { AttnWidget, stateProperties, readout, dataTable } from '../frame/widget-base.js';
 import { observeWidth, unobserveWidth, drawAxes } from '../frame/chart.js';
@@ -334,7 +334,7 @@ export class RecallSharpness extends AttnWidget {
           return html`<button aria-pressed=${i === this.rung ? 'true' : 'false'} @click=${() => this.setState({ rung: i })}>
             <span class="sr-only">${rung.label}, weight on the target:</span>
             <span>${fixed(w, 2)}</span>
-            <span class="bar ${rung.family}" style=${styleMap({ height: `${Math.max(1, Math.round(Math.max(0, Math.min(1, w)) * 40))}px` })}></span>
+            <span class="bar ${rung.family}" ${cssProps({ height: `${Math.max(1, Math.round(Math.max(0, Math.min(1, w)) * 40))}px` })}></span>
             <span class="rung-name">${rung.family === 'softmax' ? `τ ${rung.tau}` : rung.short}</span>
           </button>`;
         })}

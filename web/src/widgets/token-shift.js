@@ -27,7 +27,7 @@
  * Parts: frame, title, controls, figure, readouts, description, data, error, block.
  */
 import { html, css } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssProps } from '../frame/css-props.js';
 import { AttnWidget, stateProperties, readout, dataTable } from '../frame/widget-base.js';
 import { observeWidth, unobserveWidth } from '../frame/chart.js';
 import { prepareCanvas, drawMatrix, divergingColor, maxAbs } from '../frame/heatmap.js';
@@ -230,7 +230,7 @@ export class TokenShift extends AttnWidget {
       <div class="surface block ${(this._width || this.clientWidth - 30 || 600) < 520 ? 'narrow' : ''}" part="block" tabindex="0" role="group" aria-label="One RWKV block. Left and right arrows pick the token, up and down change the mix.">
         <div class="stage">
           <div class="name spacer" aria-hidden="true"></div>
-          <div class="tokens" aria-hidden="true">${Array.from({ length: T }, (_, i) => html`<span style=${styleMap({ width: `${c}px` })}>${i + 1}</span>`)}</div>
+          <div class="tokens" aria-hidden="true">${Array.from({ length: T }, (_, i) => html`<span ${cssProps({ width: `${c}px` })}>${i + 1}</span>`)}</div>
         </div>
         ${stage('x', 'input x', 'tokens, channels down')}
         <div class="stage"><span class="spacer"></span><div class="arrow">↓ token shift: μ·x<sub>t</sub> + (1−μ)·x<sub>t−1</sub></div></div>
