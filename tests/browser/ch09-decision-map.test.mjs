@@ -74,6 +74,8 @@ widgetSuite(
     embed: { query: 'n=300000&facts=4', state: { n: 300000, facts: 4, budget: 64, rule: 'linear', keys: 'correlated' } },
     breakWith: { n: 0 },
     frameChanges: [{ n: 500 }, { n: 200000 }, { facts: 200 }, { facts: 3 }, { budget: 16 }, { budget: 64 }],
+    // the screenshots show the finished map, not the capacity search under way
+    screenshotPrep: (page) => boundsReady(page),
   },
   (env) => {
     test('the boundaries are the cost crossover and the recall capacity; the recommendation flips exactly there', async () => {
