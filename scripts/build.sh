@@ -109,6 +109,8 @@ build_web() {
   done
   # the hand-written types of `attnlab/widgets` (package.json: exports["./widgets"].types)
   if [ -f web/src/widgets.d.ts ]; then put web/src/widgets.d.ts dist/pkg/widgets.d.ts; fi
+  # its Node condition: the same names, and a clear error instead of a missing HTMLElement
+  put web/src/widgets-node.js dist/pkg/widgets-node.js
   if [ -f dist/pkg/widgets.js ]; then
     size_line "widgets.js" dist/pkg/widgets.js
   fi

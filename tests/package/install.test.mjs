@@ -222,7 +222,7 @@ test('package.json: "types" first in every exports condition, no runtime depende
   const patterns = pkg.sideEffects.map(asRegExp);
   pkg.sideEffects.forEach((glob, i) => assert.ok(files.some((f) => patterns[i].test(f)), `sideEffects pattern ${glob} matches no shipped file`));
   const effectful = (f) => patterns.some((p) => p.test(f));
-  assert.ok(effectful(`./${exportTargets(pkg.exports['./widgets']).find((f) => f.endsWith('.js'))}`), 'the widgets entry must be marked as having side effects');
+  assert.ok(effectful(`./${pkg.exports['./widgets'].default.replace(/^\.\//, '')}`), 'the widgets entry must be marked as having side effects');
   for (const f of exportTargets(pkg.exports['.']).filter((x) => x.endsWith('.js'))) assert.ok(!effectful(`./${f}`), `${f} is marked as having side effects`);
 });
 
@@ -256,6 +256,25 @@ test('(e) importing a subpath the package does not export fails loudly with ERR_
     assert.match(err.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
     assert.match(err.stderr, new RegExp(`Package subpath '\\./${subpath.slice('attnlab/'.length).replace(/\./g, '\\.')}' is not defined by "exports"`));
   }
+});
+
+test('(a) Node: importing attnlab/widgets gives the widget names and a clear error, not a missing HTMLElement', async () => {
+  const script = [
+    "import * as w from 'attnlab/widgets';",
+    "const err = await w.defineWidget('cost-curve').then(() => null, (e) => e.message);",
+    "const unknown = await w.defineWidget('nope').then(() => null, (e) => e.name);",
+    "const ready = await w.ready.then(() => null, (e) => e.message);",
+    "console.log(JSON.stringify({ names: w.WIDGET_NAMES, tag: w.tagName('simulator'), prefix: w.PREFIX, err, unknown, ready }));",
+  ].join('\n');
+  const out = JSON.parse((await mustRun(process.execPath, ['--input-type=module', '-e', script], { cwd: env.site })).stdout);
+  // the browser entry's own list, from the source the bundle was built from
+  const { WIDGET_NAMES, PREFIX } = await import(new URL('../../web/src/widgets/index.js', import.meta.url));
+  assert.deepEqual(out.names, WIDGET_NAMES);
+  assert.equal(out.prefix, PREFIX);
+  assert.equal(out.tag, 'attn-simulator');
+  assert.match(out.err, /need a browser.*import \{ loadCore \} from 'attnlab'/);
+  assert.equal(out.unknown, 'RangeError');
+  assert.match(out.ready, /need a browser/);
 });
 
 test('types: tsc --noEmit on a usage file importing attnlab and attnlab/widgets from the installed package', async () => {
