@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+
+#include "core/decimal.hpp"
 
 namespace attnlab {
 
@@ -24,7 +25,7 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-Status check_size(const Config& cfg, const std::string& name, double max, long* out) {
+ATTNLAB_COLD Status check_size(const Config& cfg, const std::string& name, double max, long* out) {
   if (!cfg.numbers.count(name)) {
     if (cfg.strings.count(name)) return type_error(name, "expected a positive integer, got a string");
     return type_error(name, "missing; expected a positive integer");
@@ -46,7 +47,7 @@ constexpr double kMaxOptionMagnitude = 1e30;
 double option_lo(const OptionSpec& o) { return std::max(o.lo, -kMaxOptionMagnitude); }
 double option_hi(const OptionSpec& o) { return std::min(o.hi, kMaxOptionMagnitude); }
 
-Status check_option(const OptionSpec& o, const Config& cfg) {
+ATTNLAB_COLD Status check_option(const OptionSpec& o, const Config& cfg) {
   if (!o.choices.empty()) {
     if (cfg.numbers.count(o.name)) return type_error(o.name, "expected one of " + join(o.choices) + ", got a number");
     if (!cfg.strings.count(o.name)) return {};
@@ -91,7 +92,7 @@ long input_length(const InputSpec& spec, const Sizes& s, bool whole_sequence) {
   return spec.per_token && whole_sequence ? len * s.n : len;
 }
 
-Status validate_config(const Entry& e, const Config& cfg, bool with_n, Sizes* sizes, Form* form, int* chunk,
+ATTNLAB_COLD Status validate_config(const Entry& e, const Config& cfg, bool with_n, Sizes* sizes, Form* form, int* chunk,
                        std::unique_ptr<Bound>* bound) {
   const VariantInfo& info = e.info;
   // Unknown keys first: a typo should not surface as a confusing "missing" error later.
@@ -193,7 +194,7 @@ float* Call::input(const std::string& name, long len) {
   return b.data();
 }
 
-Status Call::prepare(Inputs* in, const Entry** out_entry) {
+ATTNLAB_COLD Status Call::prepare(Inputs* in, const Entry** out_entry) {
   const Entry* e = find_variant(id_);
   if (!e) return range_error("id", "unknown variant '" + id_ + "'; expected one of " + variant_ids());
   *out_entry = e;
@@ -275,7 +276,7 @@ Status Call::run() {
   return {};
 }
 
-Status Call::run_reference() {
+ATTNLAB_COLD Status Call::run_reference() {
   Inputs in;
   const Entry* e = nullptr;
   Status st = prepare(&in, &e);
@@ -316,7 +317,7 @@ float* Stepper::channel_input(const std::string& name, long len) {
   return b.data();
 }
 
-Status Stepper::init() {
+ATTNLAB_COLD Status Stepper::init() {
   ready_ = false;
   entry_ = find_variant(id_);
   if (!entry_) return range_error("id", "unknown variant '" + id_ + "'; expected one of " + variant_ids());
@@ -391,7 +392,7 @@ void Stepper::reset() {
   std::fill(output_.begin(), output_.end(), 0.f);
 }
 
-Status Stepper::set_state(const float* data, long len) {
+ATTNLAB_COLD Status Stepper::set_state(const float* data, long len) {
   if (!ready_) return type_error("state", "not initialised");
   State fresh;
   bound_->init_state(fresh);
@@ -406,7 +407,7 @@ Status Stepper::set_state(const float* data, long len) {
 
 namespace {
 
-std::string jstr(const std::string& s) {
+ATTNLAB_COLD std::string jstr(const std::string& s) {
   std::string o = "\"";
   for (char c : s) {
     switch (c) {
@@ -415,9 +416,7 @@ std::string jstr(const std::string& s) {
       case '\n': o += "\\n"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
+          o += unicode_escape(c);
         } else {
           o += c;
         }
@@ -426,7 +425,7 @@ std::string jstr(const std::string& s) {
   return o + "\"";
 }
 
-std::string jarr(const std::vector<std::string>& v) {
+ATTNLAB_COLD std::string jarr(const std::vector<std::string>& v) {
   std::string o = "[";
   for (size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + jstr(v[i]);
   return o + "]";
@@ -436,7 +435,7 @@ std::string jnum(double x) { return std::isfinite(x) ? fmt(x) : "null"; }
 
 }  // namespace
 
-std::string variants_json() {
+ATTNLAB_COLD std::string variants_json() {
   std::string o = "[";
   bool first = true;
   for (const Entry& e : registry()) {

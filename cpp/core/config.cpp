@@ -1,7 +1,8 @@
 #include "core/config.hpp"
 
 #include <cmath>
-#include <cstdio>
+
+#include "core/decimal.hpp"
 
 namespace attnlab {
 
@@ -28,9 +29,7 @@ Status range_error(const std::string& arg, const std::string& msg) { return "Ran
 std::string fmt(double x) {
   if (std::isnan(x)) return "NaN";
   if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", x);
-  return buf;
+  return format_g(x, 9);  // "%.9g"
 }
 
 }  // namespace attnlab

@@ -24,6 +24,16 @@
 
 #include "core/config.hpp"
 
+// Marks once-per-call and test-only functions (a variant's info, params, workspace, init_state and
+// float64 reference; api.cpp's option checks and JSON): in the shipped wasm they are optimised for
+// size, as if compiled with -Oz, while the hot code in the same files (step, parallel, chunkwise, the
+// per-element input checks) keeps -O3. Natively it changes nothing.
+#if defined(__EMSCRIPTEN__)
+#define ATTNLAB_COLD __attribute__((minsize))
+#else
+#define ATTNLAB_COLD
+#endif
+
 namespace attnlab {
 
 // One input array. Per-token inputs have shape [n, dims...]; per-channel ones just [dims...].

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "core/decimal.hpp"
 
 namespace attnlab {
 
@@ -24,17 +24,22 @@ class JsonObject {
 
   static std::string number(double x) {
     if (!std::isfinite(x)) return "null";
-    char buf[40];
-    if (x == std::floor(x) && std::fabs(x) < 9007199254740992.0) {
-      std::snprintf(buf, sizeof buf, "%.0f", x);
-      return buf;
-    }
+    // "%.0f" and "%.*g" as snprintf writes them, and a read-back check equal to strtod's
+    // (core/decimal.hpp: neither C function is linked into the wasm module).
+    if (x == std::floor(x) && std::fabs(x) < 9007199254740992.0) return format_integer(x);
     // The shortest of 15, 16 or 17 digits that reads back as the same double.
+    std::string text;
     for (int digits = 15; digits <= 17; ++digits) {
-      std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-      if (std::strtod(buf, nullptr) == x) break;
+      text = format_g(x, digits);
+      if (reads_back(text.c_str(), x)) break;
     }
-    return buf;
+    return text;
+  }
+  static bool reads_back(const char* text, double x) {
+    Decimal d;
+    if (!parse_decimal(text, &d)) return false;
+    if (d.m == 0) return x == 0;
+    return d.neg == std::signbit(x) && decimal_vs_double(d.m, d.e, std::fabs(x)) == 0;
   }
   static std::string quote(const std::string& s) {
     std::string o = "\"";
@@ -43,9 +48,7 @@ class JsonObject {
         o += '\\';
         o += c;
       } else if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        o += buf;
+        o += unicode_escape(c);
       } else {
         o += c;
       }

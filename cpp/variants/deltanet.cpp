@@ -46,7 +46,7 @@ wy::DeltaInputs wy_inputs(const DeltaNet::Params& p, const Inputs& in) {
 
 }  // namespace
 
-VariantInfo DeltaNet::info() {
+ATTNLAB_COLD VariantInfo DeltaNet::info() {
   VariantInfo v;
   v.id = "deltanet";
   v.name = "DeltaNet";
@@ -68,7 +68,7 @@ VariantInfo DeltaNet::info() {
   return v;
 }
 
-Status DeltaNet::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status DeltaNet::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->scale = static_cast<float>(cfg.num("scale", 1.0));
@@ -76,7 +76,7 @@ Status DeltaNet::params(const Config& cfg, Params* p) {
   return {};
 }
 
-double DeltaNet::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double DeltaNet::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
     case Form::parallel: return wy::delta_workspace(n, static_cast<int>(n), p.dk, p.dv, p.gated);
     case Form::recurrent: return p.dv;
@@ -85,7 +85,7 @@ double DeltaNet::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void DeltaNet::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
+ATTNLAB_COLD void DeltaNet::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
 
 void DeltaNet::step(const Params& p, const Token& tok, State& s, float* out) {
   float* S = s.data.data();
@@ -102,7 +102,7 @@ void DeltaNet::chunkwise(const Params& p, const Inputs& in, long n, int chunk, S
   wy::delta_chunkwise(wy_inputs(p, in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), out);
 }
 
-void DeltaNet::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void DeltaNet::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int dk = p.dk, dv = p.dv;
   double* S = s.data.data();
   std::vector<double> u(static_cast<size_t>(dv));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/primitives.hpp"
+#include "core/variant.hpp"
 
 namespace attnlab {
 namespace fmap {
@@ -197,7 +198,7 @@ void Map::apply_rows(const float* x, long stride, long n, float scale, float* ph
   }
 }
 
-double Map::apply_ref(const float* x, double scale, double* phi) const {
+ATTNLAB_COLD double Map::apply_ref(const float* x, double scale, double* phi) const {
   switch (kind) {
     case Kind::elu1:
       for (int i = 0; i < dk; ++i) {

@@ -2,7 +2,7 @@
 
 namespace attnlab {
 
-VariantInfo GatedDeltaNet::info() {
+ATTNLAB_COLD VariantInfo GatedDeltaNet::info() {
   VariantInfo v = DeltaNet::info();
   v.id = "gated_deltanet";
   v.name = "Gated DeltaNet";
@@ -16,7 +16,7 @@ VariantInfo GatedDeltaNet::info() {
   return v;
 }
 
-Status GatedDeltaNet::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status GatedDeltaNet::params(const Config& cfg, Params* p) {
   Status st = DeltaNet::params(cfg, p);
   p->gated = true;
   return st;

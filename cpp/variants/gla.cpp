@@ -45,7 +45,7 @@ void apply_scale(const Gla::Params& p, float* out, long n) {
 
 }  // namespace
 
-VariantInfo Gla::info() {
+ATTNLAB_COLD VariantInfo Gla::info() {
   VariantInfo v;
   v.id = "gla";
   v.name = "Gated linear attention";
@@ -76,14 +76,14 @@ VariantInfo Gla::info() {
   return v;
 }
 
-Status Gla::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Gla::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->scale = cfg.num("scale", 1);
   return {};
 }
 
-double Gla::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Gla::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
     case Form::parallel: return chunked::workspace(n, p.dk, p.dv, static_cast<int>(n), chunked::Decay::per_key);
     case Form::recurrent: return p.dk;
@@ -92,7 +92,7 @@ double Gla::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Gla::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
+ATTNLAB_COLD void Gla::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
 
 void Gla::step(const Params& p, const Token& tok, State& s, float* out) {
   float* S = s.data.data();
@@ -113,7 +113,7 @@ void Gla::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State&
   apply_scale(p, out, n);
 }
 
-void Gla::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Gla::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   std::vector<double>& S = s.data;
   for (long t = 0; t < n; ++t) {
     const float* q = in.row(Q, t);

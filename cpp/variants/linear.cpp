@@ -73,7 +73,7 @@ OptionSpec number(const char* name, double def, double lo, double hi, bool integ
 
 }  // namespace
 
-VariantInfo Linear::info() {
+ATTNLAB_COLD VariantInfo Linear::info() {
   VariantInfo v;
   v.id = "linear";
   v.name = "Linear attention";
@@ -115,7 +115,7 @@ VariantInfo Linear::info() {
   return v;
 }
 
-Status Linear::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Linear::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   fmap::Kind kind = fmap::Kind::elu1;
@@ -139,7 +139,7 @@ Status Linear::params(const Config& cfg, Params* p) {
   return {};
 }
 
-double Linear::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Linear::workspace(const Params& p, long n, Form f, int chunk) {
   const double m = static_cast<double>(p.map.m), dk = p.dk, dv = p.dv, w = dv + (p.normalize ? 1 : 0);
   const double state = static_cast<double>(layout(p).size);
   const double omega = static_cast<double>(p.map.omega.size());
@@ -158,7 +158,7 @@ double Linear::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Linear::init_state(const Params& p, State& s) {
+ATTNLAB_COLD void Linear::init_state(const Params& p, State& s) {
   const Layout l = layout(p);
   s.data.assign(static_cast<size_t>(l.size), 0.f);
   if (l.M >= 0) s.data[l.M] = kEmptyMax;
@@ -321,7 +321,7 @@ void Linear::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Sta
   if (perf) s.data[l.M] = M;
 }
 
-void Linear::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Linear::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   // The textbook recurrence on the true features: no shift, no rescaling. Only the stored state is
   // expressed relative to the running max for performer, to match the layout the float forms keep.
   const Layout l = layout(p);

@@ -54,7 +54,7 @@ void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float*
 
 }  // namespace
 
-VariantInfo Mamba::info() {
+ATTNLAB_COLD VariantInfo Mamba::info() {
   VariantInfo v;
   v.id = "mamba";
   v.name = "Mamba (S6 selective scan)";
@@ -82,13 +82,13 @@ VariantInfo Mamba::info() {
   return v;
 }
 
-Status Mamba::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Mamba::params(const Config& cfg, Params* p) {
   p->D = cfg.size("D");
   p->N = cfg.size("N");
   return {};
 }
 
-double Mamba::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Mamba::workspace(const Params& p, long n, Form f, int chunk) {
   const long Bk = f == Form::parallel ? n : std::min<long>(chunk, n);
   switch (f) {
     case Form::parallel:
@@ -100,7 +100,7 @@ double Mamba::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Mamba::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.D) * p.N, 0.f); }
+ATTNLAB_COLD void Mamba::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.D) * p.N, 0.f); }
 
 void Mamba::step(const Params& p, const Token& tok, State& s, float* out) {
   prim::selective_scan(s.data.data(), tok[A], tok[DELTA], tok[U], tok[B], tok[C], tok[DSKIP], out, p.D, p.N);
@@ -112,7 +112,7 @@ void Mamba::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Stat
   blocks(p, in, n, chunk, s.data.data(), out);
 }
 
-void Mamba::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Mamba::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int D = p.D, N = p.N;
   std::vector<double>& h = s.data;
   for (long t = 0; t < n; ++t) {

@@ -58,7 +58,7 @@ void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float
 
 }  // namespace
 
-VariantInfo Mamba2::info() {
+ATTNLAB_COLD VariantInfo Mamba2::info() {
   VariantInfo v;
   v.id = "mamba2";
   v.name = "Mamba-2 (SSD)";
@@ -93,7 +93,7 @@ VariantInfo Mamba2::info() {
   return v;
 }
 
-Status Mamba2::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Mamba2::params(const Config& cfg, Params* p) {
   p->N = cfg.size("N");
   p->P = cfg.size("P");
   p->A = cfg.num("A", -1);
@@ -101,7 +101,7 @@ Status Mamba2::params(const Config& cfg, Params* p) {
   return {};
 }
 
-double Mamba2::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Mamba2::workspace(const Params& p, long n, Form f, int chunk) {
   const long Bk = f == Form::parallel ? n : std::min<long>(chunk, n);
   switch (f) {
     case Form::parallel:
@@ -113,7 +113,7 @@ double Mamba2::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Mamba2::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.N) * p.P, 0.f); }
+ATTNLAB_COLD void Mamba2::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.N) * p.P, 0.f); }
 
 void Mamba2::step(const Params& p, const Token& tok, State& s, float* out) {
   float* h = s.data.data();
@@ -133,7 +133,7 @@ void Mamba2::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Sta
   blocks(p, in, n, chunk, s.data.data(), out);
 }
 
-void Mamba2::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Mamba2::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   std::vector<double>& h = s.data;
   for (long t = 0; t < n; ++t) {
     const float* x = in.row(X, t);

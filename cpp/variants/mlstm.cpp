@@ -34,7 +34,7 @@ void normalise(float* o, int dv, float factor, float den, float m) {
 
 }  // namespace
 
-VariantInfo MLstm::info() {
+ATTNLAB_COLD VariantInfo MLstm::info() {
   VariantInfo v;
   v.id = "mlstm";
   v.name = "mLSTM (xLSTM)";
@@ -69,14 +69,14 @@ VariantInfo MLstm::info() {
   return v;
 }
 
-Status MLstm::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status MLstm::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->scale = static_cast<float>(cfg.num("scale", 1.0));
   return {};
 }
 
-double MLstm::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double MLstm::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
     // The n x n weights, one row of log weights, per-token log f, row sums and stabilisers.
     case Form::parallel: return static_cast<double>(n) * n + 4.0 * n;
@@ -90,7 +90,7 @@ double MLstm::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void MLstm::init_state(const Params& p, State& s) {
+ATTNLAB_COLD void MLstm::init_state(const Params& p, State& s) {
   s.data.assign(static_cast<size_t>(p.dk) * p.dv + p.dk + 1, 0.f);
 }
 
@@ -231,7 +231,7 @@ void MLstm::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Stat
   }
 }
 
-void MLstm::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void MLstm::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int dk = p.dk, dv = p.dv;
   const double ksc = 1.0 / std::sqrt(static_cast<double>(dk)), scale = p.scale;
   double* C = s.data.data();

@@ -38,7 +38,7 @@ void apply_scale(const RetNet::Params& p, float* out, long n) {
 
 }  // namespace
 
-VariantInfo RetNet::info() {
+ATTNLAB_COLD VariantInfo RetNet::info() {
   VariantInfo v;
   v.id = "retnet";
   v.name = "RetNet retention";
@@ -73,7 +73,7 @@ VariantInfo RetNet::info() {
   return v;
 }
 
-Status RetNet::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status RetNet::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->gamma = cfg.num("gamma", 0.96875);
@@ -81,7 +81,7 @@ Status RetNet::params(const Config& cfg, Params* p) {
   return {};
 }
 
-double RetNet::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double RetNet::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
     case Form::parallel: return chunked::workspace(n, p.dk, p.dv, static_cast<int>(n), chunked::Decay::scalar);
     case Form::recurrent: return 0;
@@ -90,7 +90,7 @@ double RetNet::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void RetNet::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
+ATTNLAB_COLD void RetNet::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
 
 void RetNet::step(const Params& p, const Token& tok, State& s, float* out) {
   float* S = s.data.data();
@@ -110,7 +110,7 @@ void RetNet::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Sta
   apply_scale(p, out, n);
 }
 
-void RetNet::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void RetNet::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const double gamma = p.gamma, scale = p.scale;
   std::vector<double>& S = s.data;
   for (long t = 0; t < n; ++t) {

@@ -17,7 +17,7 @@ constexpr float kEmptyExponent = -1e38f;
 
 }  // namespace
 
-VariantInfo Rwkv4::info() {
+ATTNLAB_COLD VariantInfo Rwkv4::info() {
   VariantInfo v;
   v.id = "rwkv4";
   v.name = "RWKV-4 (WKV)";
@@ -43,17 +43,17 @@ VariantInfo Rwkv4::info() {
   return v;
 }
 
-Status Rwkv4::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Rwkv4::params(const Config& cfg, Params* p) {
   p->C = cfg.size("C");
   return {};
 }
 
-double Rwkv4::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Rwkv4::workspace(const Params& p, long n, Form f, int chunk) {
   // Parallel: one channel's k and v columns and one row of exponents.
   return f == Form::parallel ? 3.0 * n : 0.0;
 }
 
-void Rwkv4::init_state(const Params& p, State& s) {
+ATTNLAB_COLD void Rwkv4::init_state(const Params& p, State& s) {
   s.data.assign(static_cast<size_t>(3 * p.C), 0.f);
   std::fill(s.data.begin() + 2 * p.C, s.data.end(), kEmptyExponent);
 }
@@ -122,7 +122,7 @@ void Rwkv4::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Stat
   }
 }
 
-void Rwkv4::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Rwkv4::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int C = p.C;
   double* a = s.data.data();
   double* b = a + C;

@@ -2,7 +2,7 @@
 
 namespace attnlab {
 
-VariantInfo Rwkv5::info() {
+ATTNLAB_COLD VariantInfo Rwkv5::info() {
   VariantInfo v = Rwkv6::info();
   v.id = "rwkv5";
   v.name = "RWKV-5 (Eagle)";
@@ -16,7 +16,7 @@ VariantInfo Rwkv5::info() {
   return v;
 }
 
-Status Rwkv5::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Rwkv5::params(const Config& cfg, Params* p) {
   Status st = Rwkv6::params(cfg, p);
   p->static_w = true;
   return st;

@@ -32,7 +32,7 @@ void scale_rows_of(float scale, float* out, long n, int width) {
 
 }  // namespace
 
-VariantInfo Rwkv6::info() {
+ATTNLAB_COLD VariantInfo Rwkv6::info() {
   VariantInfo v;
   v.id = "rwkv6";
   v.name = "RWKV-6 (Finch)";
@@ -63,7 +63,7 @@ VariantInfo Rwkv6::info() {
   return v;
 }
 
-Status Rwkv6::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Rwkv6::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->scale = static_cast<float>(cfg.num("scale", 1.0));
@@ -71,7 +71,7 @@ Status Rwkv6::params(const Config& cfg, Params* p) {
   return {};
 }
 
-double Rwkv6::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Rwkv6::workspace(const Params& p, long n, Form f, int chunk) {
   const double wrows = p.static_w ? 1.0 : static_cast<double>(n);
   switch (f) {
     // The n x n weights, the float64 prefix sums of log w (2 floats each) and one exp row.
@@ -84,7 +84,7 @@ double Rwkv6::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Rwkv6::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
+ATTNLAB_COLD void Rwkv6::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
 
 void Rwkv6::step(const Params& p, const Token& tok, State& s, float* out) {
   float* S = s.data.data();
@@ -152,7 +152,7 @@ void Rwkv6::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Stat
   scale_rows_of(p.scale, out, n, p.dv);
 }
 
-void Rwkv6::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Rwkv6::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int dk = p.dk, dv = p.dv;
   const long ws = w_stride(p);
   double* S = s.data.data();

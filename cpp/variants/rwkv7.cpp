@@ -25,7 +25,7 @@ wy::DplrInputs wy_inputs(const Inputs& in) {
 
 }  // namespace
 
-VariantInfo Rwkv7::info() {
+ATTNLAB_COLD VariantInfo Rwkv7::info() {
   VariantInfo v;
   v.id = "rwkv7";
   v.name = "RWKV-7 (Goose)";
@@ -62,14 +62,14 @@ VariantInfo Rwkv7::info() {
   return v;
 }
 
-Status Rwkv7::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Rwkv7::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->scale = static_cast<float>(cfg.num("scale", 1.0));
   return {};
 }
 
-double Rwkv7::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Rwkv7::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
     case Form::parallel: return wy::dplr_workspace(n, static_cast<int>(n), p.dk, p.dv);
     case Form::recurrent: return p.dk + p.dv;
@@ -78,7 +78,7 @@ double Rwkv7::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Rwkv7::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
+ATTNLAB_COLD void Rwkv7::init_state(const Params& p, State& s) { s.data.assign(static_cast<size_t>(p.dk) * p.dv, 0.f); }
 
 void Rwkv7::step(const Params& p, const Token& tok, State& s, float* out) {
   // The removal reads the state before this token's decay: a read pass, then one fused pass.
@@ -94,7 +94,7 @@ void Rwkv7::chunkwise(const Params& p, const Inputs& in, long n, int chunk, Stat
   wy::dplr_chunkwise(wy_inputs(in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), out);
 }
 
-void Rwkv7::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Rwkv7::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int dk = p.dk, dv = p.dv;
   double* S = s.data.data();
   std::vector<double> x(static_cast<size_t>(dv));

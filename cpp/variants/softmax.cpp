@@ -44,7 +44,7 @@ OptionSpec scale_option() {
 
 }  // namespace
 
-VariantInfo Softmax::info() {
+ATTNLAB_COLD VariantInfo Softmax::info() {
   VariantInfo v;
   v.id = "softmax";
   v.name = "Softmax attention";
@@ -64,7 +64,7 @@ VariantInfo Softmax::info() {
   return v;
 }
 
-Status Softmax::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status Softmax::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   p->scale = static_cast<float>(cfg.num("scale", 1.0 / std::sqrt(static_cast<double>(p->dk))));
@@ -72,7 +72,7 @@ Status Softmax::params(const Config& cfg, Params* p) {
   return {};
 }
 
-double Softmax::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double Softmax::workspace(const Params& p, long n, Form f, int chunk) {
   const double keep = p.window > 0 ? std::min(n, p.window) : n;
   const double cache = keep * (p.dk + p.dv);
   switch (f) {
@@ -83,7 +83,7 @@ double Softmax::workspace(const Params& p, long n, Form f, int chunk) {
   return 0;
 }
 
-void Softmax::init_state(const Params&, State& s) { s.data.clear(); }
+ATTNLAB_COLD void Softmax::init_state(const Params&, State& s) { s.data.clear(); }
 
 void Softmax::step(const Params& p, const Token& tok, State& s, float* out) {
   const long row = p.dk + p.dv;
@@ -157,7 +157,7 @@ void Softmax::chunkwise(const Params& p, const Inputs& in, long n, int chunk, St
   }
 }
 
-void Softmax::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
+ATTNLAB_COLD void Softmax::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const double scale = p.scale;
   std::vector<double> w;
   for (long t = 0; t < n; ++t) {
@@ -188,7 +188,7 @@ void Softmax::reference(const Params& p, const Inputs& in, long n, StateD& s, do
 
 // ---------------------------------------------------------------------------------------------
 
-VariantInfo SlidingWindow::info() {
+ATTNLAB_COLD VariantInfo SlidingWindow::info() {
   VariantInfo v = Softmax::info();
   v.id = "sliding_window";
   v.name = "Sliding-window attention";
@@ -210,13 +210,13 @@ VariantInfo SlidingWindow::info() {
   return v;
 }
 
-Status SlidingWindow::params(const Config& cfg, Params* p) {
+ATTNLAB_COLD Status SlidingWindow::params(const Config& cfg, Params* p) {
   Status st = Softmax::params(cfg, p);
   p->window = static_cast<long>(cfg.num("window", 64));
   return st;
 }
 
-double SlidingWindow::workspace(const Params& p, long n, Form f, int chunk) {
+ATTNLAB_COLD double SlidingWindow::workspace(const Params& p, long n, Form f, int chunk) {
   return Softmax::workspace(p, n, f, chunk);
 }
 
