@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.hpp"
@@ -51,12 +52,12 @@ struct InputSpec {
   std::string sample = "normal";
 };
 
-// One variant option: numeric (with range) or a string from a fixed list.
 // Every `scale` option (it multiplies q, or q·k) is bounded to |scale| <= kMaxScale: beyond it a
 // float32 product such as Taylor-2's s²/2 or a scaled readout leaves the representable range on
 // unit-scale inputs, so a larger value is refused up front rather than answered with infinity.
 inline constexpr double kMaxScale = 1e4;
 
+// One variant option: numeric (with range) or a string from a fixed list.
 struct OptionSpec {
   std::string name;
   double def = 0;               // numeric default; NaN means "depends on sizes" (see note)
@@ -68,6 +69,18 @@ struct OptionSpec {
   bool boolean = false;         // 0/1, JS true/false
   std::string note;
 };
+
+// The `scale` option every variant with a query offers, bounded by kMaxScale (def NaN: it depends on
+// the sizes, as softmax's 1/sqrt(dk) does; the note says so).
+inline OptionSpec scale_option(double def, std::string note) {
+  OptionSpec o;
+  o.name = "scale";
+  o.def = def;
+  o.lo = -kMaxScale;
+  o.hi = kMaxScale;
+  o.note = std::move(note);
+  return o;
+}
 
 struct VariantInfo {
   std::string id, name, family, paper;

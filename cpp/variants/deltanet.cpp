@@ -24,16 +24,6 @@ std::vector<InputSpec> delta_inputs() {
            "uniform 0.05 0.95"}};
 }
 
-OptionSpec scale_option() {
-  OptionSpec o;
-  o.name = "scale";
-  o.lo = -kMaxScale;
-  o.hi = kMaxScale;
-  o.def = 1;
-  o.note = "multiplies q (fla's layers pass 1/sqrt(dk); here nothing is scaled unless asked)";
-  return o;
-}
-
 wy::DeltaInputs wy_inputs(const DeltaNet::Params& p, const Inputs& in) {
   wy::DeltaInputs w;
   w.q = in.ptr[Q];
@@ -58,7 +48,7 @@ ATTNLAB_COLD VariantInfo DeltaNet::info() {
   v.forms = {Form::parallel, Form::recurrent, Form::chunkwise};
   v.sizes = {"dk", "dv"};
   v.inputs = delta_inputs();
-  v.options = {scale_option()};
+  v.options = {scale_option(1, "multiplies q (fla's layers pass 1/sqrt(dk); here nothing is scaled unless asked)")};
   v.state_dims = {"dk", "dv"};
   v.state_note = "S: dk rows (key) by dv columns (value), row-major";
   v.selective = true;

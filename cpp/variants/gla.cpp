@@ -60,12 +60,7 @@ ATTNLAB_COLD VariantInfo Gla::info() {
               {"g", {"dk"}, true, -1e300, 0, false, false,
                "log decay per key channel (<= 0): row i of the state is multiplied by e^g before the write",
                "uniform -5 -0.01"}};
-  OptionSpec scale;
-  scale.name = "scale";
-  scale.lo = -kMaxScale;
-  scale.hi = kMaxScale;
-  scale.def = 1;
-  scale.note = "multiplies q (fla's GLA uses 1/sqrt(dk))";
+  const OptionSpec scale = scale_option(1, "multiplies q (fla's GLA uses 1/sqrt(dk))");
   v.options = {scale};
   v.state_dims = {"dk", "dv"};
   v.state_note = "S, dk x dv row-major (rows = key index)";

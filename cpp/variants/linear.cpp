@@ -99,7 +99,7 @@ ATTNLAB_COLD VariantInfo Linear::info() {
   v.options = {map,
                norm,
                number("eps", 1e-6, 1e-30, 1e30, false, "added to the normaliser"),
-               number("scale", 1, -kMaxScale, kMaxScale, false, "multiplies q before φ"),
+               scale_option(1, "multiplies q before φ"),
                number("features", 64, 1, 65536, true, "performer only: number of random features m"),
                number("seed", 0, 0, 1e15, true,
                       "performer only: the same seed draws the same features on every platform")};

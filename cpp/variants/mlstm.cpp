@@ -50,12 +50,7 @@ ATTNLAB_COLD VariantInfo MLstm::info() {
                "normal 0 1"},
               {"fgate", {"1"}, true, -1e300, 1e300, false, false, "forget gate pre-activation: f = sigmoid(fgate)",
                "normal 3 1"}};
-  OptionSpec scale;
-  scale.name = "scale";
-  scale.lo = -kMaxScale;
-  scale.hi = kMaxScale;
-  scale.def = 1;
-  scale.note = "multiplies q";
+  const OptionSpec scale = scale_option(1, "multiplies q");
   v.options = {scale};
   v.state_dims = {"dk*dv+dk+1"};
   v.state_note =

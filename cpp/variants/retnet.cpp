@@ -57,12 +57,7 @@ ATTNLAB_COLD VariantInfo RetNet::info() {
   gamma.lo_open = true;
   gamma.hi = 1;
   gamma.note = "decay of the state per token, in (0, 1]; torchscale's head h uses 1 - 2^(-5-h)";
-  OptionSpec scale;
-  scale.name = "scale";
-  scale.lo = -kMaxScale;
-  scale.hi = kMaxScale;
-  scale.def = 1;
-  scale.note = "multiplies q";
+  const OptionSpec scale = scale_option(1, "multiplies q");
   v.options = {gamma, scale};
   v.state_dims = {"dk", "dv"};
   v.state_note = "S, dk x dv row-major (rows = key index): the sum of gamma^(t-j) k_j v_j^T";

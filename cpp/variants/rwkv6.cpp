@@ -47,12 +47,7 @@ ATTNLAB_COLD VariantInfo Rwkv6::info() {
               {"w", {"dk"}, true, 0, 1, true, false, "decay per key channel, in (0, 1], data dependent",
                "uniform 0.5 0.999"},
               {"u", {"dk"}, false, -1e300, 1e300, false, false, "bonus of the current token, per key channel"}};
-  OptionSpec scale;
-  scale.name = "scale";
-  scale.lo = -kMaxScale;
-  scale.hi = kMaxScale;
-  scale.def = 1;
-  scale.note = "multiplies r (the official kernels use 1)";
+  const OptionSpec scale = scale_option(1, "multiplies r (the official kernels use 1)");
   v.options = {scale};
   v.state_dims = {"dk", "dv"};
   v.state_note = "S: dk rows (key) by dv columns (value), row-major";

@@ -45,12 +45,7 @@ ATTNLAB_COLD VariantInfo Rwkv7::info() {
               {"a", {"dk"}, true, 0, 1, false, false,
                "in-context learning rate per key channel, in [0, 1]: how much of the removal happens",
                "uniform 0.01 0.99"}};
-  OptionSpec scale;
-  scale.name = "scale";
-  scale.lo = -kMaxScale;
-  scale.hi = kMaxScale;
-  scale.def = 1;
-  scale.note = "multiplies r (the official code uses 1)";
+  const OptionSpec scale = scale_option(1, "multiplies r (the official code uses 1)");
   v.options = {scale};
   v.state_dims = {"dk", "dv"};
   v.state_note = "S: dk rows (key) by dv columns (value), row-major (the official code stores the transpose)";

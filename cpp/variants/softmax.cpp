@@ -32,16 +32,6 @@ std::vector<InputSpec> qkv_inputs() {
           {"v", {"dv"}, true, -1e300, 1e300, false, false, "value"}};
 }
 
-OptionSpec scale_option() {
-  OptionSpec o;
-  o.name = "scale";
-  o.lo = -kMaxScale;
-  o.hi = kMaxScale;
-  o.def = NAN;
-  o.note = "multiplies q.k; default 1/sqrt(dk)";
-  return o;
-}
-
 }  // namespace
 
 ATTNLAB_COLD VariantInfo Softmax::info() {
@@ -54,7 +44,7 @@ ATTNLAB_COLD VariantInfo Softmax::info() {
   v.forms = {Form::parallel, Form::recurrent, Form::chunkwise};
   v.sizes = {"dk", "dv"};
   v.inputs = qkv_inputs();
-  v.options = {scale_option()};
+  v.options = {scale_option(NAN, "multiplies q.k; default 1/sqrt(dk)")};
   v.state_dims = {"t", "dk+dv"};
   v.state_note = "KV cache: row j = [k_j, v_j], one row per token seen, oldest first";
   v.selective = false;
