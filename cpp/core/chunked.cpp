@@ -99,6 +99,7 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
   // Without a caller state there is nothing to read before the first chunk; a state is still
   // needed between chunks.
   float* St = S;
+  if (St && p.fresh) std::fill(St, St + static_cast<long>(dk) * dv, 0.f);
   if (!St && nchunks > 1) {
     St = base + lay.S0;
     std::fill(St, St + static_cast<long>(dk) * dv, 0.f);
@@ -115,7 +116,9 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
 
   for (long ci = 0; ci < nchunks; ++ci) {
     const long t0 = ci * C, L = std::min(C, n - t0);
-    const bool has_past = S != nullptr || ci > 0;
+    const bool has_past = (S != nullptr && !p.fresh) || ci > 0;
+    // The first chunk of a fresh run has no incoming state to decay: it writes S from zero.
+    const bool from_zero = ci == 0 && p.fresh;
     const bool need_state = S != nullptr || ci + 1 < nchunks;
     const float* Q = packed(p.q + t0 * p.q_stride, p.q_stride, L, dk, base + lay.qc);
     const float* K = packed(p.k + t0 * p.k_stride, p.k_stride, L, dk, base + lay.kc);
@@ -221,10 +224,13 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
             for (int c = 0; c < w; ++c) rst[j * w + c] = rst[(j + 1) * w + c] + gt(j + 1)[c];
           for (int c = 0; c < w; ++c) tot[c] = rst[c] + gt(0)[c];
           exp_all(rst, L * w);
-          exp_all(tot, w);
+          if (!from_zero) exp_all(tot, w);
         }
-        if (per_key) prim::scale_rows(St, tot, dk, dv);
-        else prim::scale(tot[0], St, dk * dv);
+        // A fresh run's first chunk has nothing to decay: St was zeroed before the loop.
+        if (!from_zero) {
+          if (per_key) prim::scale_rows(St, tot, dk, dv);
+          else prim::scale(tot[0], St, dk * dv);
+        }
         for (long j = 0; j < L; ++j) {
           float* row = ks + j * dk;
           std::copy(K + j * dk, K + (j + 1) * dk, row);

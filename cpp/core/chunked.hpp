@@ -32,8 +32,9 @@
 //   exps  shared decay: (C+1)·w once per call, none per chunk; otherwise per chunk T (scalar) or
 //         T·dk (per key) for intra, L·w for inter, L·w + w for the state (same skips as above)
 //   peak  C x C, the score block (the n x n matrix when chunk >= n).
-// chunk = 1 is the recurrence; chunk = n with S = nullptr is the parallel form, which materialises
-// the n x n matrix and skips the state entirely. The memory is C² + O(C (dk + dv) + dk dv),
+// chunk = 1 is the recurrence; chunk = n with p.fresh is the parallel form, which materialises the
+// n x n matrix, reads no state and writes the final one (the state term without the dk dv decay of
+// an incoming state and without its w exps). The memory is C² + O(C (dk + dv) + dk dv),
 // whatever n is (workspace()).
 #pragma once
 
@@ -59,6 +60,9 @@ struct Problem {
                       // g_stride 0 = the same decay for every token
   bool read_before_write = false;  // RWKV-5/6 order, see above
   const float* u = nullptr;        // bonus per key channel (read_before_write only)
+  // S is written, never read: the run starts from a zero state and still hands its final state on.
+  // This is the parallel form (chunk >= n) when the caller wants to continue token by token.
+  bool fresh = false;
 };
 
 // Reusable scratch for callers that run many small problems (one per channel, one per block).
@@ -67,7 +71,8 @@ struct Scratch {
 };
 
 // Runs the chunks. S (dk x dv, row-major) carries the state in and out; S = nullptr starts from a
-// zero state and does not compute the final one (the parallel form when chunk >= n). out: n x dv.
+// zero state and does not compute the final one; p.fresh starts from zero and writes the final state
+// into S (the parallel form when chunk >= n, handing its state to the recurrent one). out: n x dv.
 void run(const Problem& p, int chunk, float* S, float* out);
 void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws);
 

@@ -21,7 +21,7 @@ class Bound {
   virtual double workspace(long n, Form f, int chunk) const = 0;
   virtual void init_state(State& s) const = 0;
   virtual void step(const Token& tok, State& s, float* out) const = 0;
-  virtual void parallel(const Inputs& in, long n, float* out) const = 0;
+  virtual void parallel(const Inputs& in, long n, State& s, float* out) const = 0;
   virtual void chunkwise(const Inputs& in, long n, int chunk, State& s, float* out) const = 0;
   virtual void reference(const Inputs& in, long n, StateD& s, double* out) const = 0;
 };
@@ -34,7 +34,7 @@ class BoundVariant final : public Bound {
   double workspace(long n, Form f, int chunk) const override { return V::workspace(p_, n, f, chunk); }
   void init_state(State& s) const override { V::init_state(p_, s); }
   void step(const Token& tok, State& s, float* out) const override { V::step(p_, tok, s, out); }
-  void parallel(const Inputs& in, long n, float* out) const override { V::parallel(p_, in, n, out); }
+  void parallel(const Inputs& in, long n, State& s, float* out) const override { V::parallel(p_, in, n, s, out); }
   void chunkwise(const Inputs& in, long n, int chunk, State& s, float* out) const override {
     V::chunkwise(p_, in, n, chunk, s, out);
   }

@@ -8,7 +8,11 @@
 //   static int out_width(const Params&);                        floats of output per token
 //   static void init_state(const Params&, State&);              empty state (zeros, sentinels)
 //   static void step(const Params&, const Token&, State&, float* out);    one token, float32
-//   static void parallel(const Params&, const Inputs&, long n, float* out);
+//   static double workspace(const Params&, long n, Form, int chunk);   scratch floats of a form
+//   static void parallel(const Params&, const Inputs&, long n, State&, float* out);
+//                                 (receives the empty state, leaves the final one: the same state the
+//                                 recurrent form ends with, so a prompt read in parallel can be
+//                                 continued token by token)
 //   static void chunkwise(const Params&, const Inputs&, long n, int chunk, State&, float* out);
 //   static void reference(const Params&, const Inputs&, long n, StateD&, double* out);  float64
 //

@@ -164,8 +164,10 @@ void unit_lower_solve(const float* L, int m, float* B, int width) {
 
 }  // namespace
 
-void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, float* out) {
+void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, bool fresh,
+                     float* out) {
   if (n <= 0) return;
+  if (S && fresh) std::fill(S, S + static_cast<long>(dk) * dv, 0.f);
   const int C = static_cast<int>(std::min<long>(std::max(chunk, 1), n));
   const bool decay = in.g != nullptr;
   std::vector<float> M(static_cast<size_t>(C) * C), R(static_cast<size_t>(C) * dv);
@@ -185,6 +187,8 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     const float* v = in.v + t0 * dv;
     const float* beta = in.beta + t0;
     float* o = out + t0 * dv;
+    // A fresh run's first chunk starts from zero: nothing to read from S, nothing to decay in it.
+    const bool read = S && !(fresh && t0 == 0);
     Decay dec;
     if (decay) {
       for (int t = 0; t < m; ++t) a[t] = prim::exp(in.g[t0 + t]);
@@ -194,7 +198,7 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     }
     // Right side of the triangular system: beta_t (v_t - D(0..t) k_tᵀ S_0), what each token would
     // write if no earlier token of the chunk had touched the state.
-    if (S) {
+    if (read) {
       std::fill(R.begin(), R.begin() + static_cast<long>(m) * dv, 0.f);
       prim::gemm_nn_acc(k, S, R.data(), m, dv, dk);
       for (int t = 0; t < m; ++t) {
@@ -218,7 +222,7 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     for (int t = 1; t < m; ++t) prim::scale(beta[t], M.data() + static_cast<long>(t) * m, t);
     unit_lower_solve(M.data(), m, R.data(), dv);
     std::fill(o, o + static_cast<long>(m) * dv, 0.f);
-    if (S) {
+    if (read) {
       prim::gemm_nn_acc(q, S, o, m, dv, dk);
       if (decay)
         for (int t = 0; t < m; ++t) prim::scale(P[t + 1], o + static_cast<long>(t) * dv, dv);
@@ -229,7 +233,7 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     if (S) {
       const float* kd = k;
       if (decay) {
-        prim::scale(P[m], S, dk * dv);
+        if (read) prim::scale(P[m], S, dk * dv);
         scale_rows_by(k, Sf.data(), 1, m, dk, Kd.data());
         kd = Kd.data();
       }
@@ -238,8 +242,10 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
   }
 }
 
-void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, float* out) {
+void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, bool fresh,
+                    float* out) {
   if (n <= 0) return;
+  if (S && fresh) std::fill(S, S + static_cast<long>(dk) * dv, 0.f);
   const int C = static_cast<int>(std::min<long>(std::max(chunk, 1), n));
   const size_t rows = static_cast<size_t>(C) * dk;
   std::vector<float> M(static_cast<size_t>(C) * C), X(static_cast<size_t>(C) * dv);
@@ -254,13 +260,14 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
     const float* v = in.v + t0 * dv;
     float* o = out + t0 * dv;
     const Decay dec{in.w + off, dk};
+    const bool read = S && !(fresh && t0 == 0);  // as in delta_chunkwise
     for (long i = 0; i < static_cast<long>(m) * dk; ++i) c[i] = kappa[i] * a[i];
     ATTNLAB_COUNT_MACS(static_cast<long>(m) * dk);
     prefix_products(dec, m, P.data());
     // x_t = kappa_tᵀ S_{t-1}, what token t removes: from the start state through D(0..t-1), from
     // the earlier writes k_j v_jᵀ, and from the earlier removals themselves (the solve).
     std::fill(X.begin(), X.begin() + static_cast<long>(m) * dv, 0.f);
-    if (S) {
+    if (read) {
       scale_rows_by(kappa, P.data(), dk, m, dk, Z.data());
       prim::gemm_nn_acc(Z.data(), S, X.data(), m, dv, dk);
     }
@@ -271,7 +278,7 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
     // Every removal enters the state as -c_j x_jᵀ: carry -x from here on.
     for (long i = 0; i < static_cast<long>(m) * dv; ++i) X[i] = -X[i];
     std::fill(o, o + static_cast<long>(m) * dv, 0.f);
-    if (S) {
+    if (read) {
       scale_rows_by(q, P.data() + dk, dk, m, dk, Z.data());
       prim::gemm_nn_acc(Z.data(), S, o, m, dv, dk);
     }
@@ -282,7 +289,7 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
     if (scale != 1.f) prim::scale(scale, o, m * dv);
     if (S) {
       suffix_products(dec, m, Sf.data());
-      prim::scale_rows(S, P.data() + static_cast<long>(m) * dk, dk, dv);
+      if (read) prim::scale_rows(S, P.data() + static_cast<long>(m) * dk, dk, dv);
       scale_rows_by(k, Sf.data(), dk, m, dk, Z.data());
       prim::gemm_tn_acc(Z.data(), v, S, dk, dv, m);
       scale_rows_by(c.data(), Sf.data(), dk, m, dk, Z.data());

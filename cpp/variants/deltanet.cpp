@@ -84,12 +84,12 @@ void DeltaNet::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1.f) prim::scale(p.scale, out, p.dv);
 }
 
-void DeltaNet::parallel(const Params& p, const Inputs& in, long n, float* out) {
-  wy::delta_chunkwise(wy_inputs(p, in), n, static_cast<int>(n), p.dk, p.dv, p.scale, nullptr, out);
+void DeltaNet::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  wy::delta_chunkwise(wy_inputs(p, in), n, static_cast<int>(n), p.dk, p.dv, p.scale, s.data.data(), true, out);
 }
 
 void DeltaNet::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  wy::delta_chunkwise(wy_inputs(p, in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), out);
+  wy::delta_chunkwise(wy_inputs(p, in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void DeltaNet::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {

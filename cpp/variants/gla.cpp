@@ -98,8 +98,10 @@ void Gla::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1) prim::scale(static_cast<float>(p.scale), out, p.dv);
 }
 
-void Gla::parallel(const Params& p, const Inputs& in, long n, float* out) {
-  chunked::run(problem(p, in, n), static_cast<int>(n), nullptr, out);
+void Gla::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  chunked::Problem pr = problem(p, in, n);
+  pr.fresh = true;
+  chunked::run(pr, static_cast<int>(n), s.data.data(), out);
   apply_scale(p, out, n);
 }
 

@@ -195,7 +195,7 @@ void Linear::step(const Params& p, const Token& tok, State& s, float* out) {
   finish(p, out, z ? prim::dot(pq, z, m) : 0.f, M + sq);
 }
 
-void Linear::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Linear::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const long m = p.map.m;
   const int dv = p.dv, w = dv + (p.normalize ? 1 : 0);
   const bool perf = is_performer(p);
@@ -242,6 +242,20 @@ void Linear::parallel(const Params& p, const Inputs& in, long n, float* out) {
     if (p.normalize) std::copy(o + t * w, o + t * w + dv, ot);
     finish(p, ot, p.normalize ? o[t * w + dv] : 0.f, perf ? Mt[t] + sq[t] : 0.f);
   }
+
+  // The state the recurrence ends with: S = φ(K)ᵀ V and z = the sum of the φ(k_j). Performer
+  // stores them in the frame of the largest key log-feature M, as the recurrence does, so each key
+  // row is first brought from its own frame into that one (e^{m_j − M} <= 1).
+  const Layout l = layout(p);
+  float* S = s.data.data();
+  if (perf) {
+    const float Mn = Mt[n - 1];
+    for (long j = 0; j < n; ++j) prim::scale(prim::exp(sk[j] - Mn), pk.data() + j * m, static_cast<int>(m));
+    S[l.M] = Mn;
+  }
+  prim::gemm_tn_acc(pk.data(), in.ptr[V], S, static_cast<int>(m), dv, static_cast<int>(n));
+  if (l.z >= 0)
+    for (long j = 0; j < n; ++j) prim::axpy(1.f, pk.data() + j * m, S + l.z, static_cast<int>(m));
 }
 
 void Linear::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {

@@ -15,8 +15,8 @@ namespace {
 enum { U, DELTA, A, B, C, DSKIP };
 
 // Blocks of `block` tokens; in each, every channel is one chunk of chunked::run with dk = N, dv = 1.
-// S = nullptr only with block >= n (parallel form).
-void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float* S, float* out) {
+// fresh: the state S is written, not read (parallel form, block >= n).
+void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float* S, bool fresh, float* out) {
   const long Bk = std::min(block, n);
   const int D = p.D, N = p.N;
   std::vector<float> g(static_cast<size_t>(Bk * N)), val(static_cast<size_t>(Bk)), y(static_cast<size_t>(Bk));
@@ -44,7 +44,8 @@ void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float*
       c.decay = chunked::Decay::per_key;
       c.g = g.data();
       c.g_stride = N;
-      chunked::run(c, static_cast<int>(L), S ? S + static_cast<long>(d) * N : nullptr, y.data(), ws);
+      c.fresh = fresh;
+      chunked::run(c, static_cast<int>(L), S + static_cast<long>(d) * N, y.data(), ws);
       const float skip = in.ptr[DSKIP][d];
       for (long i = 0; i < L; ++i) out[(t0 + i) * D + d] = y[static_cast<size_t>(i)] + skip * in.row(U, t0 + i)[d];
       ATTNLAB_COUNT_MACS(L);
@@ -106,10 +107,12 @@ void Mamba::step(const Params& p, const Token& tok, State& s, float* out) {
   prim::selective_scan(s.data.data(), tok[A], tok[DELTA], tok[U], tok[B], tok[C], tok[DSKIP], out, p.D, p.N);
 }
 
-void Mamba::parallel(const Params& p, const Inputs& in, long n, float* out) { blocks(p, in, n, n, nullptr, out); }
+void Mamba::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  blocks(p, in, n, n, s.data.data(), true, out);
+}
 
 void Mamba::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  blocks(p, in, n, chunk, s.data.data(), out);
+  blocks(p, in, n, chunk, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void Mamba::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {

@@ -22,8 +22,9 @@ float* scratch(size_t n) {
 }
 
 // Blocks of `block` tokens through chunked::run (one chunk per block): the value Δx and the log
-// decay ΔA are built for one block at a time. S = nullptr only with block >= n (parallel form).
-void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float* S, float* out) {
+// decay ΔA are built for one block at a time. fresh: S is written, not read (parallel form,
+// block >= n).
+void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float* S, bool fresh, float* out) {
   const long Bk = std::min(block, n);
   std::vector<float> dx(static_cast<size_t>(Bk * p.P)), g(static_cast<size_t>(Bk));
   chunked::Scratch ws;
@@ -50,6 +51,7 @@ void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float
     c.decay = chunked::Decay::scalar;
     c.g = g.data();
     c.g_stride = 1;
+    c.fresh = fresh;
     chunked::run(c, static_cast<int>(L), S, out + t0 * p.P, ws);
   }
   if (p.Dskip != 0)
@@ -127,10 +129,12 @@ void Mamba2::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.Dskip != 0) prim::axpy(static_cast<float>(p.Dskip), tok[X], out, p.P);
 }
 
-void Mamba2::parallel(const Params& p, const Inputs& in, long n, float* out) { blocks(p, in, n, n, nullptr, out); }
+void Mamba2::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  blocks(p, in, n, n, s.data.data(), true, out);
+}
 
 void Mamba2::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  blocks(p, in, n, chunk, s.data.data(), out);
+  blocks(p, in, n, chunk, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void Mamba2::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {

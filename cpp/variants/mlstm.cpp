@@ -73,8 +73,9 @@ ATTNLAB_COLD Status MLstm::params(const Config& cfg, Params* p) {
 
 ATTNLAB_COLD double MLstm::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
-    // The n x n weights, one row of log weights, per-token log f, row sums and stabilisers.
-    case Form::parallel: return static_cast<double>(n) * n + 4.0 * n;
+    // The n x n weights, one row of log weights, per-token log f, row sums and stabilisers, and the
+    // weighted keys of the final state.
+    case Form::parallel: return static_cast<double>(n) * n + 4.0 * n + static_cast<double>(n) * p.dk;
     case Form::recurrent: return p.dk;
     // The L x L block, the weighted keys of the state update, and eight per-row vectors.
     case Form::chunkwise: {
@@ -110,7 +111,7 @@ void MLstm::step(const Params& p, const Token& tok, State& s, float* out) {
   normalise(out, dv, p.scale, p.scale * prim::dot(nv, tok[Q], dk), m_new);
 }
 
-void MLstm::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void MLstm::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const int dk = p.dk, dv = p.dv;
   const float c = p.scale / std::sqrt(static_cast<float>(dk));
   std::vector<float> P(static_cast<size_t>(n) * n), D(static_cast<size_t>(n)), lf(static_cast<size_t>(n));
@@ -144,6 +145,32 @@ void MLstm::parallel(const Params& p, const Inputs& in, long n, float* out) {
   std::fill(out, out + n * dv, 0.f);
   prim::gemm_nn_acc(P.data(), in.ptr[V], out, static_cast<int>(n), dv, static_cast<int>(n));
   for (long t = 0; t < n; ++t) normalise(out + t * dv, dv, 1.f, den[t], mrow[t]);
+
+  // The state the recurrence ends with. Its stabiliser m starts at 0 (the empty state), so unrolled
+  // it is the max of every log weight igate_j + log f_{j+1} + ... + log f_{n-1} and of the empty
+  // state's own log f_0 + ... + log f_{n-1}; C and n are the weighted sums in that frame.
+  float seg = 0.f, mx = kNegInf;
+  for (long j = n - 1; j >= 0; --j) {
+    D[j] = seg + in.row(IG, j)[0];
+    mx = std::max(mx, D[j]);
+    seg += lf[j];
+  }
+  mx = std::max(mx, seg);
+  for (long j = 0; j < n; ++j) D[j] -= mx;
+  prim::exp_shifted(D.data(), static_cast<int>(n), 0.f);
+  float* Cs = s.data.data();
+  float* nv = Cs + static_cast<long>(dk) * dv;
+  const float ksc = 1.f / std::sqrt(static_cast<float>(dk));
+  std::vector<float> Kw(static_cast<size_t>(n) * dk);
+  for (long j = 0; j < n; ++j) {
+    const float wj = D[j] * ksc;
+    const float* kj = in.row(K, j);
+    for (int i = 0; i < dk; ++i) Kw[j * dk + i] = wj * kj[i];
+    prim::axpy(1.f, Kw.data() + j * dk, nv, dk);
+  }
+  ATTNLAB_COUNT_MACS(n * dk);
+  prim::gemm_tn_acc(Kw.data(), in.ptr[V], Cs, dk, dv, static_cast<int>(n));
+  nv[dk] = mx;
 }
 
 void MLstm::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {

@@ -93,9 +93,11 @@ void RetNet::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1) prim::scale(static_cast<float>(p.scale), out, p.dv);
 }
 
-void RetNet::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void RetNet::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const float lg = static_cast<float>(std::log(p.gamma));
-  chunked::run(problem(p, in, n, &lg), static_cast<int>(n), nullptr, out);
+  chunked::Problem pr = problem(p, in, n, &lg);
+  pr.fresh = true;
+  chunked::run(pr, static_cast<int>(n), s.data.data(), out);
   apply_scale(p, out, n);
 }
 

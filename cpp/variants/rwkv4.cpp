@@ -82,7 +82,7 @@ void Rwkv4::step(const Params& p, const Token& tok, State& s, float* out) {
   ATTNLAB_COUNT_MACS(6L * C);
 }
 
-void Rwkv4::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Rwkv4::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   // Channel by channel, so that each row of exponents and the value column are contiguous and the
   // exp/sum and the weighted sum go through exp_shifted and dot.
   const int C = p.C;
@@ -106,6 +106,18 @@ void Rwkv4::parallel(const Params& p, const Inputs& in, long n, float* out) {
       const float den = prim::exp_shifted(row.data(), static_cast<int>(t + 1), mx);
       out[t * C + c] = prim::dot(row.data(), vc.data(), static_cast<int>(t + 1)) / den;
     }
+    // The state after the last token is a row t = n without the bonus: p = the largest exponent
+    // (n-1-i) w + k_i, which is exactly what the recurrence's running max max(p + w, k) reaches,
+    // a = sum e^(exponent - p) v_i and b = sum e^(exponent - p).
+    float mx = kEmptyExponent;
+    for (long i = 0; i < n; ++i) {
+      row[i] = static_cast<float>(n - 1 - i) * w + kc[i];
+      mx = std::max(mx, row[i]);
+    }
+    ATTNLAB_COUNT_MACS(n);
+    s.data[2 * C + c] = mx;
+    s.data[C + c] = prim::exp_shifted(row.data(), static_cast<int>(n), mx);
+    s.data[c] = prim::dot(row.data(), vc.data(), static_cast<int>(n));
   }
 }
 

@@ -28,7 +28,7 @@ struct Rwkv5 {
   static double workspace(const Params& p, long n, Form f, int chunk) { return Rwkv6::workspace(p, n, f, chunk); }
   static void init_state(const Params& p, State& s) { Rwkv6::init_state(p, s); }
   static void step(const Params& p, const Token& tok, State& s, float* out) { Rwkv6::step(p, tok, s, out); }
-  static void parallel(const Params& p, const Inputs& in, long n, float* out) { Rwkv6::parallel(p, in, n, out); }
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out) { Rwkv6::parallel(p, in, n, s, out); }
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
     Rwkv6::chunkwise(p, in, n, chunk, s, out);
   }

@@ -69,8 +69,9 @@ ATTNLAB_COLD Status Rwkv6::params(const Config& cfg, Params* p) {
 ATTNLAB_COLD double Rwkv6::workspace(const Params& p, long n, Form f, int chunk) {
   const double wrows = p.static_w ? 1.0 : static_cast<double>(n);
   switch (f) {
-    // The n x n weights, the float64 prefix sums of log w (2 floats each) and one exp row.
-    case Form::parallel: return static_cast<double>(n) * n + 2.0 * (n + 1) * p.dk + p.dk;
+    // The n x n weights, the float64 prefix sums of log w (2 floats each), one exp row and the
+    // decayed keys of the final state.
+    case Form::parallel: return static_cast<double>(n) * n + 2.0 * (n + 1) * p.dk + p.dk + static_cast<double>(n) * p.dk;
     case Form::recurrent: return 0;
     // chunked::run's own scratch plus the log decays it takes.
     case Form::chunkwise:
@@ -90,7 +91,7 @@ void Rwkv6::step(const Params& p, const Token& tok, State& s, float* out) {
   scale_rows_of(p.scale, out, 1, p.dv);
 }
 
-void Rwkv6::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Rwkv6::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const int dk = p.dk;
   const long ws = w_stride(p);
   // Lw[t] = sum_{s<t} log w_s, so pair (t, j < t) has exponent Lw[t] - Lw[j+1]. The prefix sums
@@ -119,6 +120,19 @@ void Rwkv6::parallel(const Params& p, const Inputs& in, long n, float* out) {
   }
   std::fill(out, out + n * p.dv, 0.f);
   prim::gemm_nn_acc(A.data(), in.ptr[V], out, static_cast<int>(n), p.dv, static_cast<int>(n));
+
+  // The state the recurrence ends with: S = sum_j diag(w_{j+1} ... w_{n-1}) k_j v_jᵀ, each key
+  // decayed by the same prefix-sum difference (all exponents <= 0), then one gemm.
+  std::vector<float> Kd(static_cast<size_t>(n) * dk);
+  for (long j = 0; j < n; ++j) {
+    float* row = Kd.data() + j * dk;
+    for (int i = 0; i < dk; ++i) row[i] = static_cast<float>(Lw[n * dk + i] - Lw[(j + 1) * dk + i]);
+    prim::exp_shifted(row, dk, 0.f);
+    const float* kj = in.row(K, j);
+    for (int i = 0; i < dk; ++i) row[i] *= kj[i];
+    ATTNLAB_COUNT_MACS(dk);
+  }
+  prim::gemm_tn_acc(Kd.data(), in.ptr[V], s.data.data(), dk, p.dv, static_cast<int>(n));
 }
 
 void Rwkv6::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {

@@ -81,12 +81,12 @@ void Rwkv7::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1.f) prim::scale(p.scale, out, p.dv);
 }
 
-void Rwkv7::parallel(const Params& p, const Inputs& in, long n, float* out) {
-  wy::dplr_chunkwise(wy_inputs(in), n, static_cast<int>(n), p.dk, p.dv, p.scale, nullptr, out);
+void Rwkv7::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  wy::dplr_chunkwise(wy_inputs(in), n, static_cast<int>(n), p.dk, p.dv, p.scale, s.data.data(), true, out);
 }
 
 void Rwkv7::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  wy::dplr_chunkwise(wy_inputs(in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), out);
+  wy::dplr_chunkwise(wy_inputs(in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void Rwkv7::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {

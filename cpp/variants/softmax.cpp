@@ -26,6 +26,16 @@ float* scratch(size_t n) {
 // First key token t may see.
 long first_key(const Softmax::Params& p, long t) { return p.window > 0 ? std::max(0L, t - p.window + 1) : 0; }
 
+// Appends the rows [k_t, v_t] the recurrent form holds after tokens 0..n-1 (the last `window` of them
+// for sliding windows) to the cache s, so that every form ends with the same state.
+void keep_cache(const Softmax::Params& p, const Inputs& in, long n, State& s) {
+  const long keep = p.window > 0 ? std::min(n, p.window) : n;
+  for (long t = n - keep; t < n; ++t) {
+    s.data.insert(s.data.end(), in.row(K, t), in.row(K, t) + p.dk);
+    s.data.insert(s.data.end(), in.row(V, t), in.row(V, t) + p.dv);
+  }
+}
+
 std::vector<InputSpec> qkv_inputs() {
   return {{"q", {"dk"}, true, -1e300, 1e300, false, false, "query"},
           {"k", {"dk"}, true, -1e300, 1e300, false, false, "key"},
@@ -95,7 +105,9 @@ void Softmax::step(const Params& p, const Token& tok, State& s, float* out) {
   for (long j = 0; j < m; ++j) prim::axpy(sc[j] / sum, s.data.data() + j * row + p.dk, out, p.dv);
 }
 
-void Softmax::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Softmax::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  // The state handed on is the KV cache: no arithmetic, just the rows the recurrent form keeps.
+  keep_cache(p, in, n, s);
   std::fill(out, out + n * p.dv, 0.f);
   if (p.window > 0) {
     // Banded: only the last `window` keys of each row exist, so there is no n x n matrix to build.
@@ -140,11 +152,7 @@ void Softmax::chunkwise(const Params& p, const Inputs& in, long n, int chunk, St
   ATTNLAB_COUNT_PEAK(static_cast<long>(chunk) * chunk);
   prim::causal_softmax(in.ptr[Q], in.ptr[K], in.ptr[V], out, n, p.dk, p.dv, p.scale, chunk, p.window);
   // The state after the chunkwise pass is the same cache the recurrent form would hold.
-  const long keep = p.window > 0 ? std::min(n, p.window) : n;
-  for (long t = n - keep; t < n; ++t) {
-    s.data.insert(s.data.end(), in.row(K, t), in.row(K, t) + p.dk);
-    s.data.insert(s.data.end(), in.row(V, t), in.row(V, t) + p.dv);
-  }
+  keep_cache(p, in, n, s);
 }
 
 ATTNLAB_COLD void Softmax::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
