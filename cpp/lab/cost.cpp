@@ -188,8 +188,9 @@ Status cost_softmax(const Ctx& c, const Softmax::Params& p, CostResult* r) {
 //   state  (chunks that hand a state on)  L dk dv (gemm K^T V) + dk dv (decay of S) + L dk (keys
 //          decayed), the last two only with a decay; exps L w + w, unless constant
 //   table  constant decay: (C+1) w macs and (C+1) w exps, once per call
-// A call without a carried state (the parallel form, chunk = n) skips the first chunk's inter
-// term and the last chunk's state term. Peak: C x C, C = min(chunk, n).
+// The parallel form (chunk = n, Problem::fresh) reads no state and writes the final one from zero:
+// the state term without the dk dv decay of an incoming state and without its w exps. Peak: C x C,
+// C = min(chunk, n).
 enum class Dec { none, scalar, per_key };
 
 struct ChunkedSpec {
@@ -211,7 +212,7 @@ struct ChunkedWork {
   }
 };
 
-ChunkedWork chunk_work(const ChunkedSpec& s, double L, bool past, bool need) {
+ChunkedWork chunk_work(const ChunkedSpec& s, double L, bool past, bool need, bool fresh = false) {
   const bool decayed = s.decay != Dec::none, per_key = s.decay == Dec::per_key;
   const double w = per_key ? s.dk : decayed ? 1 : 0;
   const double T = s.rbw ? L * (L - 1) / 2 : L * (L + 1) / 2;
@@ -225,8 +226,8 @@ ChunkedWork chunk_work(const ChunkedSpec& s, double L, bool past, bool need) {
             (s.rbw ? 2 * s.dk * L : 0) + L * L * s.dv;
   c.exps += !moving ? 0 : per_key ? s.dk * T : T;
   if (need) {
-    c.state = L * s.dk * s.dv + (decayed ? s.dk * s.dv + L * s.dk : 0);
-    c.exps += moving ? L * w + w : 0;
+    c.state = L * s.dk * s.dv + (decayed ? (fresh ? 0 : s.dk * s.dv) + L * s.dk : 0);
+    c.exps += moving ? L * w + (fresh ? 0 : w) : 0;
   }
   return c;
 }
@@ -240,7 +241,7 @@ ChunkedWork chunked_work(const ChunkedSpec& s, long n, long chunk, bool carried)
     w.add(chunk_work(s, C, true, true), ch.q);
     if (ch.r > 0) w.add(chunk_work(s, ch.r, true, true));
   } else if (nch == 1) {
-    w.add(chunk_work(s, static_cast<double>(n), false, false));
+    w.add(chunk_work(s, static_cast<double>(n), false, true, true));
   } else {
     w.add(chunk_work(s, C, false, true));
     w.add(chunk_work(s, C, true, true), nch - 2);
@@ -276,7 +277,8 @@ void add_chunked(CostResult* r, const ChunkedWork& w, const std::string& tag = "
 //            so the data can save up to (n-1)(m dv + z m - m) macs.
 //            state = m dv + z m + P; peak = state.
 // parallel   2 n φ + n^2 m (φ(Q) φ(K)^T, full) + P n(n+1)/2 (frame e^{m_j - M_t}, one exp each)
-//            + n^2 W (A [V | 1], full) + (z|P) n dv; exps + P n; peak n^2.
+//            + n^2 W (A [V | 1], full) + (z|P) n dv; exps + P n; peak n^2; then the final state
+//            φ(K)^T [V | 1]: n m W (+ P n m to bring each key into the state's frame, P n exps).
 // chunkwise  segments of s = min(n, max(1, 1024 / C) C) tokens through chunked::run (dk -> m,
 //            dv -> W, decay: P ? scalar per token : none, state carried), + 2 n φ + (z|P) n dv,
 //            + P: tokens that do not raise the running max rescale their features (m macs, 1 exp;
@@ -333,7 +335,12 @@ Status cost_linear(const Ctx& c, const Linear::Params& p, CostResult* r) {
       }
       term(r, z ? "weights x [V | 1]" : "weights x values", n * n * W, z ? "n^2 (dv + 1)" : "n^2 dv");
       if (out_scale) elem(r, "output scale", out_scale, "n dv");
-      r->exps_formula = perf ? "2 n phi + n(n+1)/2 + n" : "2 n phi";
+      term(r, z ? "final state phi(K)^T [V | 1]" : "final state phi(K)^T V", n * m * W, z ? "n m (dv + 1)" : "n m dv");
+      if (perf) {
+        elem(r, "performer keys into the state's frame", n * m, "n m");
+        r->exps += n;
+      }
+      r->exps_formula = perf ? "2 n phi + n(n+1)/2 + 2 n" : "2 n phi";
       r->peak_floats = n * n;
       r->peak_formula = "n^2";
       return {};
@@ -379,8 +386,8 @@ void matrix_state(CostResult* r, double dk, double dv) {
 // ---------------------------------------------------------------------------------------------
 // RetNet (retnet.cpp), variants.md §3. s = 1 when scale != 1.
 // recurrent  n dk dv (decay gamma S) + n dk dv (write) + n dk dv (read) + s n dv; no exps.
-// parallel   chunked::run, scalar constant decay, chunk n, no state: n^2 dk + n(n+1)/2 (mask)
-//            + n^2 dv + (n+1) (table) + s n dv; exps n + 1; peak n^2.
+// parallel   chunked::run, scalar constant decay, chunk n, fresh state: n^2 dk + n(n+1)/2 (mask)
+//            + n^2 dv + (n+1) (table) + n dk dv + n dk (final state) + s n dv; exps n + 1; peak n^2.
 // chunkwise  chunked::run, scalar constant decay, state carried, + s n dv; peak max(C^2, dk dv).
 #if __has_include("variants/retnet.hpp")
 Status cost_retnet(const Ctx& c, const RetNet::Params& p, CostResult* r) {
@@ -403,8 +410,9 @@ Status cost_retnet(const Ctx& c, const RetNet::Params& p, CostResult* r) {
 // ---------------------------------------------------------------------------------------------
 // GLA (gla.cpp), variants.md §4. s = 1 when scale != 1.
 // recurrent  n dk exps (e^g); n dk dv (row decay) + n dk dv (write) + n dk dv (read) + s n dv.
-// parallel   chunked::run, per-key decay from the data, chunk n, no state: 2 dk n(n+1)/2 (q.e.k per
-//            visible pair) + n^2 dv; exps dk n(n+1)/2; + s n dv; peak n^2.
+// parallel   chunked::run, per-key decay from the data, chunk n, fresh state: 2 dk n(n+1)/2 (q.e.k
+//            per visible pair) + n^2 dv + n dk dv + n dk (final state); exps dk n(n+1)/2 + n dk;
+//            + s n dv; peak n^2.
 // chunkwise  chunked::run, per-key decay, state carried, + s n dv; peak max(C^2, dk dv).
 #if __has_include("variants/gla.hpp")
 Status cost_gla(const Ctx& c, const Gla::Params& p, CostResult* r) {
@@ -433,6 +441,7 @@ Status cost_gla(const Ctx& c, const Gla::Params& p, CostResult* r) {
 // parallel   per pair j < t: dk exps and 2 dk macs (r.e.k, built element by element: the decay
 //            product has no matmul form) + 2 n dk (bonus on the diagonal) + n^2 dv (A V, full);
 //            peak n^2. (The scale multiplies each weight in place and is not a multiply-add.)
+//            Final state: n dk exps and n dk macs (keys decayed to the end) + n dk dv (gemm).
 // chunkwise  chunked::run, per-key decay, read before write, state carried; RWKV-5's decay is the
 //            same at every token (a table of (C+1) dk exps), RWKV-6's is per token; + s n dv.
 #if __has_include("variants/rwkv6.hpp")
@@ -455,8 +464,10 @@ Status cost_rwkv6(const Ctx& c, const Rwkv6::Params& p, CostResult* r) {
       term(r, "decayed scores r.(w..w) k, j < t", 2 * dk * pairs, "2 dk n(n-1)/2");
       term(r, "bonus r.(u k) on the diagonal", 2 * dk * n, "2 dk n");
       term(r, "weights x values", n * n * dv, "n^2 dv");
-      r->exps = dk * pairs;
-      r->exps_formula = "dk n(n-1)/2";
+      elem(r, "final state: keys decayed to the end", n * dk, "n dk");
+      term(r, "final state (K decayed)^T V", n * dk * dv, "n dk dv");
+      r->exps = dk * pairs + n * dk;
+      r->exps_formula = "dk n(n-1)/2 + n dk";
       r->peak_floats = n * n;
       r->peak_formula = "n^2";
       return {};
@@ -474,7 +485,8 @@ Status cost_rwkv6(const Ctx& c, const Rwkv6::Params& p, CostResult* r) {
 // RWKV-4 (rwkv4.cpp), variants.md §5; C channels, everything per channel.
 // recurrent  6 n C macs, 4 n C exps (the stable (a, b, p) step); state 3 C.
 // parallel   per channel and row t: t macs ((t-1-i) w + k_i), t + 1 exps, a dot of t + 1:
-//            C n^2 macs, C n(n+1)/2 exps; peak n (one row of exponents).
+//            C n^2 macs, C n(n+1)/2 exps; peak n (one row of exponents). The final state is one
+//            more row (t = n, no bonus): 2 C n macs, C n exps.
 #if __has_include("variants/rwkv4.hpp")
 Status cost_rwkv4(const Ctx& c, const Rwkv4::Params& p, CostResult* r) {
   const double n = c.n, C = p.C;
@@ -482,8 +494,9 @@ Status cost_rwkv4(const Ctx& c, const Rwkv4::Params& p, CostResult* r) {
   r->state_formula = "3 C";
   if (c.form == Form::parallel) {
     term(r, "exponents and weighted sums", C * n * n, "C n^2");
-    r->exps = C * tri(n);
-    r->exps_formula = "C n(n+1)/2";
+    term(r, "final state (a, b, p): one more row without the bonus", 2 * C * n, "2 C n");
+    r->exps = C * tri(n) + C * n;
+    r->exps_formula = "C n(n+1)/2 + C n";
     r->peak_floats = n;
     r->peak_formula = "n";
   } else {
@@ -499,7 +512,8 @@ Status cost_rwkv4(const Ctx& c, const Rwkv4::Params& p, CostResult* r) {
 
 // ---------------------------------------------------------------------------------------------
 // The delta-rule chunk forms (core/wy_chunk.cpp), per chunk of m tokens (C = min(chunk, n); the
-// parallel form is one chunk of n with no state). s = 1 when a state is carried.
+// parallel form is one chunk of n that writes the final state from zero). s = 1 when a state is
+// carried in.
 //
 // Scores of decayed_gram with a per-key decay (RWKV-7), one 16-token sub-block [i0, i0 + b) at a
 // time: for i0 > 0, 2 (b + i0) dk (row and column factors) + b i0 dk (one gemm against the earlier
@@ -524,7 +538,7 @@ double dplr_gram(double m, bool strict) {
 //            scores      2 m^2 dk (K K^T, Q K^T, full) + g 2 m(m+1) (decay factors) + m(m-1)/2 (beta rows)
 //            solve       m(m-1)/2 dv (unit lower forward substitution)
 //            inter       s (m dk dv + g m dv);  scores x U  m^2 dv;  sc m dv
-//            state       s (m dk dv + g (dk dv + m dk))
+//            state       m dk dv + g (s dk dv + m dk)   (the parallel form writes it from zero)
 //            peak C^2 (and the dk dv state when carried).
 #if __has_include("variants/deltanet.hpp")
 Status cost_deltanet(const Ctx& c, const DeltaNet::Params& p, CostResult* r) {
@@ -556,7 +570,8 @@ Status cost_deltanet(const Ctx& c, const DeltaNet::Params& p, CostResult* r) {
     inter += times * s * (m * dk * dv + g * m * dv);
     values += times * m * m * dv;
     scale += times * sc * m * dv;
-    state += times * s * (m * dk * dv + g * (dk * dv + m * dk));
+    // The parallel form writes the final state from zero: no decay of an incoming one.
+    state += times * (s ? m * dk * dv + g * (dk * dv + m * dk) : m * dk * dv + g * m * dk);
   };
   chunk(ch.B, ch.q);
   if (ch.r > 0) chunk(ch.r, 1);
@@ -568,7 +583,7 @@ Status cost_deltanet(const Ctx& c, const DeltaNet::Params& p, CostResult* r) {
   if (s) term(r, "inter-chunk: read carried state", inter, "n dk dv (+ n dv decays)");
   term(r, "scores x U", values, "m^2 dv per chunk");
   if (sc) elem(r, "output scale", scale, "n dv");
-  if (s) term(r, "state update", state, "n dk dv (+ chunks dk dv + n dk decays)");
+  term(r, "state update", state, s ? "n dk dv (+ chunks dk dv + n dk decays)" : "n dk dv (+ n dk decays)");
   r->exps = g * n;
   r->exps_formula = g ? "n" : "0";
   r->peak_floats = std::max(ch.B * ch.B, s * r->state_floats);
@@ -584,7 +599,8 @@ Status cost_deltanet(const Ctx& c, const DeltaNet::Params& p, CostResult* r) {
 //            + 2 G(m, strict) + 2 G(m, inclusive) dk-scores (dplr_gram) + m(m-1)/2 dv (solve)
 //            + 3 m^2 dv (scores x V, scores x V, scores x X) + sc m dv
 //            + s (2 m dk + 2 m dk dv) (start state read twice)
-//            + s (m dk + dk dv + 2 m dk + 2 m dk dv) (suffix products, state decay, two updates)
+//            + m dk + s dk dv + 2 m dk + 2 m dk dv (suffix products, decay of a carried state, two
+//              updates; the parallel form writes the final state from zero)
 //            no exps (w is a factor, not a log); peak C^2 (and dk dv when carried).
 #if __has_include("variants/rwkv7.hpp")
 Status cost_rwkv7(const Ctx& c, const Rwkv7::Params& p, CostResult* r) {
@@ -614,7 +630,8 @@ Status cost_rwkv7(const Ctx& c, const Rwkv7::Params& p, CostResult* r) {
     values += times * 3 * m * m * dv;
     scale += times * sc * m * dv;
     inter += times * s * (2 * m * dk + 2 * m * dk * dv);
-    state += times * s * (3 * m * dk + dk * dv + 2 * m * dk * dv);
+    // The parallel form writes the final state from zero: no decay of an incoming one.
+    state += times * (3 * m * dk + s * dk * dv + 2 * m * dk * dv);
   };
   chunk(ch.B, ch.q);
   if (ch.r > 0) chunk(ch.r, 1);
@@ -625,7 +642,7 @@ Status cost_rwkv7(const Ctx& c, const Rwkv7::Params& p, CostResult* r) {
   term(r, "scores x values", values, "3 m^2 dv per chunk");
   if (sc) elem(r, "output scale", scale, "n dv");
   if (s) term(r, "inter-chunk: read carried state", inter, "2 n dk dv + 2 n dk");
-  if (s) term(r, "state update", state, "2 n dk dv + 3 n dk + chunks dk dv");
+  term(r, "state update", state, s ? "2 n dk dv + 3 n dk + chunks dk dv" : "2 n dk dv + 3 n dk");
   r->peak_floats = std::max(ch.B * ch.B, s * r->state_floats);
   r->peak_formula = carried ? "max(chunk^2, dk dv)" : "n^2";
   return {};
@@ -711,7 +728,8 @@ Status cost_mamba2(const Ctx& c, const Mamba2::Params& p, CostResult* r) {
 //            + dk dv (read) + dk (n.q) + dv (normalise): n (3 dk dv + 4 dk + dv);
 //            4 n exps (log sigmoid, f', i', the floor e^-m); state dk dv + dk + 1.
 // parallel   n^2 dk (Q K^T, full) + 2 n(n+1)/2 (gate weights and row sums) + n^2 dv (full)
-//            + n dv (normalise); exps n (log sigmoid) + n(n+1)/2 + n (floors); peak n^2.
+//            + n dv (normalise); exps n (log sigmoid) + n(n+1)/2 + n (floors); peak n^2. Final
+//            state: n exps (weights), n dk (weighted keys) + n dk dv (C) + n dk (n).
 // chunkwise  per chunk of L: L^2 (dk + dv) (full scores, scores x V) + L(L+1) (gate weights, sums)
 //            + L dk dv + L dk (inter: Q C, Q n) + L dv + L (inter scale) + L dv (normalise)
 //            + dk dv + dk (state decay) + 2 L dk (weighted keys, n update) + L dk dv (K^T V);
@@ -737,8 +755,10 @@ Status cost_mlstm(const Ctx& c, const MLstm::Params& p, CostResult* r) {
       term(r, "gate weights and row sums", 2 * tri(n), "n(n+1)");
       term(r, "weights x values", n * n * dv, "n^2 dv");
       elem(r, "normalise", n * dv, "n dv");
-      r->exps = tri(n) + 2 * n;
-      r->exps_formula = "n(n+1)/2 + 2 n";
+      elem(r, "final state: weighted keys", n * dk, "n dk");
+      term(r, "final state K_w^T V, n = sum of K_w", n * dk * dv + n * dk, "n dk dv + n dk");
+      r->exps = tri(n) + 3 * n;
+      r->exps_formula = "n(n+1)/2 + 3 n";
       r->peak_floats = n * n;
       r->peak_formula = "n^2";
       return {};
