@@ -384,6 +384,33 @@ function makeCore(M, simd) {
     return out;
   }
 
+  // The rows φ(x_t) exactly as linear attention computes them (cpp/core/feature_map_call.hpp).
+  function featureMap(name, x, options) {
+    if (typeof name !== 'string')
+      throw argError(TypeError, 'name', `expected a feature map name such as 'elu1', got ${describe(name)}`);
+    if (!isFloat32Array(x)) throw argError(TypeError, 'x', `expected a Float32Array [n, dk], got ${describe(x)}`);
+    checkObject('options', options, 'an object such as { n, dk }');
+    const opts = snapshot(options);
+    // No caller code runs between reading x's length and copying it (the options were read above).
+    const length = lengthOf.call(x);
+    if (length * 4 > budgetBytes)
+      throw argError(RangeError, 'x', `${Math.ceil((length * 4) / 1048576)} MiB, over the module's budget of ${budgetBytes / 1048576} MiB`);
+    const call = new M._FeatureMap(name);
+    live++;
+    try {
+      setOptions(call, opts);
+      // The allocation may grow wasm memory (a new HEAPF32): allocate first, then read the heap.
+      const ptr = call.input(length);
+      heap().set(x, ptr >>> 2);
+      const status = call.run();
+      if (status) throw statusError(status);
+      return read(call.output(), call.output_size());
+    } finally {
+      call.delete();
+      live--;
+    }
+  }
+
   return Object.freeze({
     info: Object.freeze({ version: M._version(), simd }),
     variants: () => JSON.parse(variantsJson),
@@ -395,6 +422,7 @@ function makeCore(M, simd) {
     measure,
     recall,
     recallSweep,
+    featureMap,
     // For leak tests: bytes malloc holds now, and Embind handles not yet deleted.
     _heapBytes: () => M._heap_in_use(),
     _liveObjects: () => live,

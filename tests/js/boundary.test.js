@@ -357,6 +357,67 @@ const labCases = [
   ['recallSweep', 'variant unknown', () => core.recallSweep({ variant: 'nope' }, { pairs: [4] }), RangeError, 'variant', /expected one of/],
 ];
 
+// featureMap(name, x, { n, dk, features, seed })
+const fx = normal(6);
+const fo = { n: 2, dk: 3 };
+const featureMapCases = [
+  // name
+  ['featureMap', 'name a number', () => core.featureMap(2, fx, fo), TypeError, 'name', /expected a feature map name such as 'elu1', got number 2/],
+  ['featureMap', 'name missing', () => core.featureMap(undefined, fx, fo), TypeError, 'name', /expected a feature map name/],
+  ['featureMap', 'name unknown', () => core.featureMap('cosine', fx, fo), RangeError, 'name', /unknown feature map 'cosine'; expected one of elu1, relu, identity, taylor2, performer/],
+  ['featureMap', 'name a variant id', () => core.featureMap('linear', fx, fo), RangeError, 'name', /expected one of elu1/],
+  ['featureMap', 'name with different case', () => core.featureMap('ELU1', fx, fo), RangeError, 'name', /unknown feature map 'ELU1'/],
+  // x
+  ['featureMap', 'x missing', () => core.featureMap('elu1', undefined, fo), TypeError, 'x', /expected a Float32Array \[n, dk\], got a undefined/],
+  ['featureMap', 'x a plain Array', () => core.featureMap('elu1', [...fx], fo), TypeError, 'x', /expected a Float32Array \[n, dk\], got an Array/],
+  ['featureMap', 'x a Float64Array', () => core.featureMap('elu1', new Float64Array(6), fo), TypeError, 'x', /got a Float64Array/],
+  ['featureMap', 'x too short', () => core.featureMap('elu1', fx.subarray(1), fo), RangeError, 'x', /expected length 6 \[n, dk\], got 5/],
+  ['featureMap', 'x too long', () => core.featureMap('taylor2', normal(7), fo), RangeError, 'x', /expected length 6 \[n, dk\], got 7/],
+  ['featureMap', 'x empty', () => core.featureMap('relu', zeros(0), fo), RangeError, 'x', /expected length 6 \[n, dk\], got 0/],
+  [
+    'featureMap',
+    'x a subclass that lies about its length',
+    () => core.featureMap('relu', new (class extends Float32Array { get length() { return 6; } })(5000), fo),
+    RangeError,
+    'x',
+    /expected length 6 \[n, dk\], got 5000/,
+  ],
+  ['featureMap', 'x NaN', () => core.featureMap('elu1', fx.map((v, i) => (i === 4 ? NaN : v)), fo), RangeError, 'x', /expected finite values, got NaN at index 4/],
+  ['featureMap', 'x Infinity', () => core.featureMap('identity', fx.map((v, i) => (i ? v : -Infinity)), fo), RangeError, 'x', /expected finite values, got -Infinity at index 0/],
+  ['featureMap', 'x so large that taylor2 overflows', () => core.featureMap('taylor2', fx.map(() => 1e30), fo), RangeError, 'x', /row 0: featureMap 'taylor2' of these values overflows float32/],
+  ['featureMap', 'x over the memory budget', () => core.featureMap('elu1', new Float32Array(67_108_865), fo), RangeError, 'x', /MiB, over the module's budget of 256 MiB/],
+  // options
+  ['featureMap', 'options missing', () => core.featureMap('elu1', fx), TypeError, 'options', /expected an object such as \{ n, dk \}/],
+  ['featureMap', 'options null', () => core.featureMap('elu1', fx, null), TypeError, 'options', /expected an object/],
+  ['featureMap', 'n missing', () => core.featureMap('elu1', fx, { dk: 3 }), TypeError, 'n', /missing; expected a positive integer/],
+  ['featureMap', 'dk missing', () => core.featureMap('elu1', fx, { n: 2 }), TypeError, 'dk', /missing; expected a positive integer/],
+  ['featureMap', 'n zero', () => core.featureMap('elu1', fx, { ...fo, n: 0 }), RangeError, 'n', POS_INT],
+  ['featureMap', 'n NaN', () => core.featureMap('elu1', fx, { ...fo, n: NaN }), RangeError, 'n', /expected a positive integer, got NaN/],
+  ['featureMap', 'dk fractional', () => core.featureMap('elu1', fx, { ...fo, dk: 1.5 }), RangeError, 'dk', POS_INT],
+  ['featureMap', 'dk Infinity', () => core.featureMap('elu1', fx, { ...fo, dk: Infinity }), RangeError, 'dk', POS_INT],
+  ['featureMap', 'dk huge', () => core.featureMap('elu1', fx, { ...fo, dk: 5000 }), RangeError, 'dk', /expected at most 4096/],
+  ['featureMap', 'n a string', () => core.featureMap('elu1', fx, { ...fo, n: '2' }), TypeError, 'n', /expected a positive integer, got a string/],
+  ['featureMap', 'unknown option', () => core.featureMap('elu1', fx, { ...fo, colour: 1 }), TypeError, 'colour', /not an option of featureMap; its options are n, dk, features, seed/],
+  ['featureMap', "linear's normalize is not a map option", () => core.featureMap('elu1', fx, { ...fo, normalize: false }), TypeError, 'normalize', /not an option of featureMap/],
+  ['featureMap', "linear's scale is not a map option", () => core.featureMap('performer', fx, { ...fo, scale: 2 }), TypeError, 'scale', /not an option of featureMap/],
+  ['featureMap', 'featureMap given as an option', () => core.featureMap('elu1', fx, { ...fo, featureMap: 'relu' }), TypeError, 'featureMap', /not an option of featureMap/],
+  ['featureMap', 'option an object', () => core.featureMap('elu1', fx, { ...fo, features: {} }), TypeError, 'features', /expected a number, boolean or string, got an object/],
+  ['featureMap', 'features zero', () => core.featureMap('performer', fx, { ...fo, features: 0 }), RangeError, 'features', /expected a value \[1, 65536\], got 0/],
+  ['featureMap', 'features fractional', () => core.featureMap('performer', fx, { ...fo, features: 2.5 }), RangeError, 'features', /expected an integer, got 2.5/],
+  ['featureMap', 'features NaN', () => core.featureMap('performer', fx, { ...fo, features: NaN }), RangeError, 'features', /expected a finite number, got NaN/],
+  ['featureMap', 'features a string', () => core.featureMap('performer', fx, { ...fo, features: '8' }), TypeError, 'features', /expected a number, got a string/],
+  ['featureMap', 'seed negative', () => core.featureMap('performer', fx, { ...fo, seed: -1 }), RangeError, 'seed', /expected a value \[0, 1e\+15\], got -1/],
+  ['featureMap', 'seed Infinity', () => core.featureMap('performer', fx, { ...fo, seed: Infinity }), RangeError, 'seed', /expected a finite number/],
+  [
+    'featureMap',
+    'taylor2 rows over the memory budget',
+    () => core.featureMap('taylor2', zeros(4096 * 512), { n: 4096, dk: 512 }),
+    RangeError,
+    'n',
+    /this call needs about \d+ MiB .* over the module's budget of 256 MiB/,
+  ],
+];
+
 after(() => {
   console.log(
     `boundary: ${figures.cases} bad-input cases over ${figures.calls.size} calls (${[...figures.calls].join(', ')}), ` +
@@ -401,6 +462,10 @@ test('a disposed state throws on every call; dispose() twice is harmless', () =>
 
 test('cost, twoOrders, memory, measure, recall and recallSweep: bad arguments', () => {
   expectAll(labCases);
+});
+
+test('featureMap: bad name, x, sizes and options', () => {
+  expectAll(featureMapCases);
 });
 
 test('loadCore: bad options reject with a named error; the loaded core is unaffected', async () => {
