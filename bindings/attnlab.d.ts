@@ -298,6 +298,17 @@ export interface FeatureMapOptions {
   seed?: number;
 }
 
+export interface TokenShiftSpec {
+  /** Token vectors, row-major [n, d]. */
+  x: Float32Array;
+  /** Per-channel mix μ [d], each in [0, 1]: 1 keeps the token, 0 takes the previous one. */
+  mu: Float32Array;
+  /** Number of tokens. */
+  n: number;
+  /** Channels per token. */
+  d: number;
+}
+
 export interface CoreInfo {
   readonly version: string;
   /** Whether the SIMD build was loaded. */
@@ -335,6 +346,13 @@ export interface Core {
    * throws a RangeError naming x.
    */
   featureMap(name: FeatureMapName, x: Float32Array, options: FeatureMapOptions): Float32Array;
+  /**
+   * RWKV's token shift, [n, d]: out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1}, channel by channel, with
+   * x_{−1} = 0 (token 0 is blended with zeros). Each value is the exact blend rounded once to float32,
+   * so μ = 1 returns x and μ = 0 the previous token exactly. Keys other than x, mu, n and d throw a
+   * TypeError naming them; μ outside [0, 1] a RangeError naming mu.
+   */
+  tokenShift(spec: TokenShiftSpec): Float32Array;
   /** Bytes malloc holds inside the module (leak tests). */
   _heapBytes(): number;
   /** Embind handles not yet deleted (leak tests). */

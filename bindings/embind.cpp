@@ -9,6 +9,7 @@
 
 #include "core/api.hpp"
 #include "core/feature_map_call.hpp"
+#include "core/token_shift.hpp"
 #include "lab/cost_query.hpp"
 #include "lab/measure.hpp"
 #include "lab/recall.hpp"
@@ -16,6 +17,7 @@
 using namespace emscripten;
 using attnlab::Call;
 using attnlab::FeatureMapCall;
+using attnlab::TokenShiftCall;
 using attnlab::Stepper;
 using attnlab::CostQuery;
 using attnlab::Bench;
@@ -108,6 +110,18 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("run", &FeatureMapCall::run)
       .function("output", optional_override([](const FeatureMapCall& c) { return address(c.output().data()); }))
       .function("output_size", optional_override([](const FeatureMapCall& c) { return static_cast<double>(c.output().size()); }));
+
+  // RWKV's token shift (core/token_shift.hpp).
+  class_<TokenShiftCall>("_TokenShift")
+      .constructor<>()
+      .function("set_number", &TokenShiftCall::set_number)
+      .function("set_string", &TokenShiftCall::set_string)
+      .function("input", optional_override([](TokenShiftCall& c, const std::string& name, double len) {
+                  return address(c.input(name, static_cast<long>(len)));
+                }))
+      .function("run", &TokenShiftCall::run)
+      .function("output", optional_override([](const TokenShiftCall& c) { return address(c.output().data()); }))
+      .function("output_size", optional_override([](const TokenShiftCall& c) { return static_cast<double>(c.output().size()); }));
 
   function("_variants_json", &attnlab::variants_json);
   function("_memory_budget", optional_override([]() { return attnlab::kMemoryBudgetBytes; }));

@@ -411,6 +411,45 @@ function makeCore(M, simd) {
     }
   }
 
+  // RWKV's token shift, out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1} with x_{−1} = 0 (cpp/core/token_shift.hpp).
+  const shiftArgs = ['x', 'mu', 'n', 'd'];
+  function tokenShift(spec) {
+    checkObject('spec', spec, 'an object such as { x, mu, n, d }');
+    const args = snapshot(spec);
+    for (const [key, value] of Object.entries(args))
+      if (value !== undefined && !shiftArgs.includes(key))
+        throw argError(TypeError, key, 'not an argument of tokenShift; expected x, mu, n and d');
+    const { x, mu, n, d } = args;
+    const arrays = [
+      ['x', x, '[n, d]'],
+      ['mu', mu, '[d]'],
+    ];
+    let bytes = 0;
+    for (const [name, arr, shape] of arrays) {
+      if (arr === undefined) throw argError(TypeError, name, `missing; expected a Float32Array ${shape}`);
+      if (!isFloat32Array(arr)) throw argError(TypeError, name, `expected a Float32Array ${shape}, got ${describe(arr)}`);
+      bytes += lengthOf.call(arr) * 4;
+    }
+    if (bytes > budgetBytes)
+      throw argError(RangeError, 'x', `${Math.ceil(bytes / 1048576)} MiB of arrays, over the module's budget of ${budgetBytes / 1048576} MiB`);
+    const call = new M._TokenShift();
+    live++;
+    try {
+      setOptions(call, { n, d });
+      for (const [name, arr] of arrays) {
+        // Allocate first: the allocation may grow wasm memory and replace HEAPF32.
+        const ptr = call.input(name, lengthOf.call(arr));
+        heap().set(arr, ptr >>> 2);
+      }
+      const status = call.run();
+      if (status) throw statusError(status);
+      return read(call.output(), call.output_size());
+    } finally {
+      call.delete();
+      live--;
+    }
+  }
+
   return Object.freeze({
     info: Object.freeze({ version: M._version(), simd }),
     variants: () => JSON.parse(variantsJson),
@@ -423,6 +462,7 @@ function makeCore(M, simd) {
     recall,
     recallSweep,
     featureMap,
+    tokenShift,
     // For leak tests: bytes malloc holds now, and Embind handles not yet deleted.
     _heapBytes: () => M._heap_in_use(),
     _liveObjects: () => live,

@@ -418,6 +418,59 @@ const featureMapCases = [
   ],
 ];
 
+// tokenShift({ x, mu, n, d })
+const tx = normal(6);
+const tmu = new Float32Array([0.25, 0.5, 1]);
+const ts = { x: tx, mu: tmu, n: 2, d: 3 };
+const tokenShiftCases = [
+  // spec
+  ['tokenShift', 'spec missing', () => core.tokenShift(), TypeError, 'spec', /expected an object such as \{ x, mu, n, d \}/],
+  ['tokenShift', 'spec null', () => core.tokenShift(null), TypeError, 'spec', /expected an object/],
+  ['tokenShift', 'spec a Float32Array', () => core.tokenShift(tx), TypeError, 'spec', /expected an object/],
+  ['tokenShift', 'extra argument', () => core.tokenShift({ ...ts, w: tmu }), TypeError, 'w', /not an argument of tokenShift; expected x, mu, n and d/],
+  ['tokenShift', 'a size under another name', () => core.tokenShift({ ...ts, dk: 3 }), TypeError, 'dk', /not an argument of tokenShift/],
+  // x
+  ['tokenShift', 'x missing', () => core.tokenShift({ ...ts, x: undefined }), TypeError, 'x', /missing; expected a Float32Array \[n, d\]/],
+  ['tokenShift', 'x a plain Array', () => core.tokenShift({ ...ts, x: [...tx] }), TypeError, 'x', /expected a Float32Array \[n, d\], got an Array/],
+  ['tokenShift', 'x a Float64Array', () => core.tokenShift({ ...ts, x: new Float64Array(6) }), TypeError, 'x', /got a Float64Array/],
+  ['tokenShift', 'x too short', () => core.tokenShift({ ...ts, x: tx.subarray(1) }), RangeError, 'x', /expected length 6 \[n, d\], got 5/],
+  ['tokenShift', 'x too long', () => core.tokenShift({ ...ts, x: normal(9) }), RangeError, 'x', /expected length 6 \[n, d\], got 9/],
+  [
+    'tokenShift',
+    'x a subclass that lies about its length',
+    () => core.tokenShift({ ...ts, x: new (class extends Float32Array { get length() { return 6; } })(4000) }),
+    RangeError,
+    'x',
+    /expected length 6 \[n, d\], got 4000/,
+  ],
+  ['tokenShift', 'x NaN', () => core.tokenShift({ ...ts, x: tx.map((v, i) => (i === 3 ? NaN : v)) }), RangeError, 'x', /expected finite values, got NaN at index 3/],
+  ['tokenShift', 'x Infinity', () => core.tokenShift({ ...ts, x: tx.map((v, i) => (i === 5 ? Infinity : v)) }), RangeError, 'x', /expected finite values, got Infinity at index 5/],
+  ['tokenShift', 'arrays over the memory budget', () => core.tokenShift({ ...ts, x: new Float32Array(67_108_865) }), RangeError, 'x', /MiB of arrays, over the module's budget of 256 MiB/],
+  // mu
+  ['tokenShift', 'mu missing', () => core.tokenShift({ x: tx, n: 2, d: 3 }), TypeError, 'mu', /missing; expected a Float32Array \[d\]/],
+  ['tokenShift', 'mu a number', () => core.tokenShift({ ...ts, mu: 0.5 }), TypeError, 'mu', /expected a Float32Array \[d\], got number 0.5/],
+  ['tokenShift', 'mu per token ([n, d])', () => core.tokenShift({ ...ts, mu: new Float32Array(6).fill(0.5) }), RangeError, 'mu', /expected length 3 \[d\], got 6/],
+  ['tokenShift', 'mu too short', () => core.tokenShift({ ...ts, mu: tmu.subarray(1) }), RangeError, 'mu', /expected length 3 \[d\], got 2/],
+  ['tokenShift', 'mu above 1', () => core.tokenShift({ ...ts, mu: new Float32Array([0.5, 1.5, 0]) }), RangeError, 'mu', /expected values \[0, 1\], got 1.5 at index 1/],
+  ['tokenShift', 'mu negative', () => core.tokenShift({ ...ts, mu: new Float32Array([-0.5, 0.5, 0]) }), RangeError, 'mu', /expected values \[0, 1\], got -0.5 at index 0/],
+  ['tokenShift', 'mu NaN', () => core.tokenShift({ ...ts, mu: new Float32Array([0.5, 0.5, NaN]) }), RangeError, 'mu', /expected finite values, got NaN at index 2/],
+  // sizes
+  ['tokenShift', 'n missing', () => core.tokenShift({ x: tx, mu: tmu, d: 3 }), TypeError, 'n', /missing; expected a positive integer/],
+  ['tokenShift', 'd missing', () => core.tokenShift({ x: tx, mu: tmu, n: 2 }), TypeError, 'd', /missing; expected a positive integer/],
+  ['tokenShift', 'n zero', () => core.tokenShift({ ...ts, n: 0 }), RangeError, 'n', /expected a positive integer, got 0/],
+  ['tokenShift', 'n negative', () => core.tokenShift({ ...ts, n: -2 }), RangeError, 'n', POS_INT],
+  ['tokenShift', 'n fractional', () => core.tokenShift({ ...ts, n: 1.5 }), RangeError, 'n', /expected a positive integer, got 1.5/],
+  ['tokenShift', 'n NaN', () => core.tokenShift({ ...ts, n: NaN }), RangeError, 'n', /expected a positive integer, got NaN/],
+  ['tokenShift', 'n Infinity', () => core.tokenShift({ ...ts, n: Infinity }), RangeError, 'n', POS_INT],
+  ['tokenShift', 'n huge', () => core.tokenShift({ ...ts, n: 1e12 }), RangeError, 'n', /expected at most 16777216/],
+  ['tokenShift', 'n a string', () => core.tokenShift({ ...ts, n: '2' }), TypeError, 'n', /expected a positive integer, got a string/],
+  ['tokenShift', 'n null', () => core.tokenShift({ ...ts, n: null }), TypeError, 'n', /expected a number, boolean or string, got null/],
+  ['tokenShift', 'd zero', () => core.tokenShift({ ...ts, d: 0 }), RangeError, 'd', POS_INT],
+  ['tokenShift', 'd huge', () => core.tokenShift({ ...ts, d: 5000 }), RangeError, 'd', /expected at most 4096/],
+  ['tokenShift', 'd an object', () => core.tokenShift({ ...ts, d: {} }), TypeError, 'd', /expected a number, boolean or string, got an object/],
+  ['tokenShift', 'n and d swapped (x still fits, mu does not)', () => core.tokenShift({ ...ts, n: 3, d: 2 }), RangeError, 'mu', /expected length 2 \[d\], got 3/],
+];
+
 after(() => {
   console.log(
     `boundary: ${figures.cases} bad-input cases over ${figures.calls.size} calls (${[...figures.calls].join(', ')}), ` +
@@ -466,6 +519,10 @@ test('cost, twoOrders, memory, measure, recall and recallSweep: bad arguments', 
 
 test('featureMap: bad name, x, sizes and options', () => {
   expectAll(featureMapCases);
+});
+
+test('tokenShift: bad spec, x, mu and sizes', () => {
+  expectAll(tokenShiftCases);
 });
 
 test('loadCore: bad options reject with a named error; the loaded core is unaffected', async () => {

@@ -79,6 +79,8 @@ const maps: FeatureMapName[] = ['elu1', 'relu', 'identity', 'taylor2', 'performe
 const phi: Float32Array = core.featureMap(maps[3], q, { n, dk: 8 });
 core.featureMap('performer', q, { n, dk: 8, features: 16, seed: 3 });
 void phi;
+const shifted: Float32Array = core.tokenShift({ x: q, mu: new Float32Array(8).fill(0.5), n, d: 8 });
+void shifted;
 
 const heap: number = core._heapBytes();
 const live: number = core._liveObjects();
@@ -106,5 +108,9 @@ core.featureMap('cosine', q, { n, dk: 8 });
 core.featureMap('elu1', q, { n });
 // @ts-expect-error featureMap takes no linear options beyond features and seed
 core.featureMap('elu1', q, { n, dk: 8, normalize: false });
+// @ts-expect-error tokenShift's mu is a Float32Array [d]
+core.tokenShift({ x: q, mu: 0.5, n, d: 8 });
+// @ts-expect-error tokenShift needs d
+core.tokenShift({ x: q, mu: q, n });
 // @ts-expect-error twoOrders needs n, dk and dv
 core.twoOrders({ n: 10 });
