@@ -139,6 +139,15 @@ for (const n of [1, 10, 1000, 100000]) record(`twoOrders ${n}`, () => core.twoOr
 for (const variant of ['linear', 'softmax', 'deltanet', 'retnet', 'gla', 'mamba2'])
   for (const keys of ['orthogonal', 'random', 'correlated'])
     record(`recall ${variant} ${keys}`, () => core.recall({ variant, d: 16, pairs: 12, keys, cosine: 0.3, gap: 3, trials: 4, seed: 5 }));
+for (const name of ['elu1', 'relu', 'identity', 'taylor2', 'performer'])
+  record(`featureMap ${name}`, () => core.featureMap(name, inputsFor({ inputs: [{ name: 'x', dims: ['n', 'dk'], perToken: true, sample: 'normal' }] }, { n: 5, dk: 6 }, 9, true).x, { n: 5, dk: 6 }));
+record('tokenShift', () => {
+  const x = new Float32Array(24).map((_, i) => Math.sin(i));
+  const mu = new Float32Array(4).map((_, i) => i / 3);
+  return core.tokenShift({ x, mu, n: 6, d: 4 });
+});
+for (const variant of ['linear', 'deltanet'])
+  record(`recall rewrites ${variant}`, () => core.recall({ variant, d: 16, pairs: 12, keys: 'orthogonal', rewrites: 4, trials: 3, seed: 2 }));
 record('recallSweep', () => core.recallSweep({ variant: 'linear', d: 8, trials: 2 }, { pairs: [2, 4, 8], d: [8, 16] }));
 record('measure error', () => core.measure('softmax', { n: 0, dk: 2, dv: 2 }));
 

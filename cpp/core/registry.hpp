@@ -24,6 +24,8 @@ class Bound {
   virtual void parallel(const Inputs& in, long n, State& s, float* out) const = 0;
   virtual void chunkwise(const Inputs& in, long n, int chunk, State& s, float* out) const = 0;
   virtual void reference(const Inputs& in, long n, StateD& s, double* out) const = 0;
+  // The form's cost model: terms, exps, state and peak (lab/cost.cpp adds the totals).
+  virtual void cost(const CostCtx& c, CostResult* r) const = 0;
 };
 
 template <class V>
@@ -41,6 +43,7 @@ class BoundVariant final : public Bound {
   void reference(const Inputs& in, long n, StateD& s, double* out) const override {
     V::reference(p_, in, n, s, out);
   }
+  void cost(const CostCtx& c, CostResult* r) const override { V::cost(p_, c, r); }
 
  private:
   typename V::Params p_;

@@ -15,6 +15,8 @@
 //                                 continued token by token)
 //   static void chunkwise(const Params&, const Inputs&, long n, int chunk, State&, float* out);
 //   static void reference(const Params&, const Inputs&, long n, StateD&, double* out);  float64
+//   static void cost(const Params&, const CostCtx&, CostResult*);  what each form executes, term
+//                                 by term (core/cost_terms.hpp), beside the forms it counts
 //
 // The recurrent form is always `step` in a loop (api.cpp), so stepping token by token reproduces a
 // recurrent run bit for bit. A variant without a parallel or chunkwise form leaves it out of
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/cost_terms.hpp"
 
 // Marks once-per-call and test-only functions (a variant's info, params, workspace, init_state and
 // float64 reference; api.cpp's option checks and JSON): in the shipped wasm they are optimised for

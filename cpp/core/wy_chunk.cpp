@@ -309,5 +309,112 @@ double dplr_workspace(long n, int chunk, int dk, int dv) {
   return c * c + c * dv + 4 * c * dk + dk + GramScratch::floats(C, dk);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Counted work (wy_chunk.hpp), per chunk of m tokens (C = min(chunk, n); the parallel form is one
+// chunk of n that writes the final state from zero). s = 1 when a state is carried in.
+
+namespace {
+
+// Scores of decayed_gram with a per-key decay (RWKV-7), one 16-token sub-block [i0, i0 + b) at a
+// time: for i0 > 0, 2 (b + i0) dk (row and column factors) + b i0 dk (one gemm against the earlier
+// columns); inside the sub-block 3 dk per visited pair (factor, product, dot), the pairs being
+// b(b+1)/2 for the inclusive scores (shift 0) and b(b-1)/2 for the strict ones (shift 1).
+double dplr_gram(double m, bool strict) {
+  double macs = 0;
+  const double dk = 1;  // per unit of dk; the caller multiplies
+  for (double i0 = 0; i0 < m; i0 += 16) {
+    const double b = std::min(16.0, m - i0);
+    if (i0 > 0) macs += 2 * (b + i0) * dk + b * i0 * dk;
+    macs += 3 * dk * (strict ? b * (b - 1) / 2 : b * (b + 1) / 2);
+  }
+  return macs;
+}
+
+}  // namespace
+
+// DeltaNet and gated DeltaNet through delta_chunkwise; g = 1 when gated, sc = 1 when scaled.
+// chunk of m g: m exps, 2 m (decay prefix and suffix products)
+//            right side  s (m dk dv + 2 m dv) or m dv
+//            scores      2 m^2 dk (K K^T, Q K^T, full) + g 2 m(m+1) (decay factors) + m(m-1)/2 (beta rows)
+//            solve       m(m-1)/2 dv (unit lower forward substitution)
+//            inter       s (m dk dv + g m dv);  scores x U  m^2 dv;  sc m dv
+//            state       m dk dv + g (s dk dv + m dk)   (the parallel form writes it from zero)
+//            peak C^2 (and the dk dv state when carried).
+void delta_cost(const CostCtx& c, double dk, double dv, bool gated, bool scaled, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), g = gated ? 1 : 0, sc = scaled ? 1 : 0;
+  const bool carried = c.form == Form::chunkwise;
+  const Chunks ch(c.n, carried ? c.chunk : static_cast<int>(c.n));
+  const double s = carried ? 1 : 0;
+  double decay = 0, read = 0, right = 0, scores = 0, solve = 0, inter = 0, values = 0, scale = 0, state = 0;
+  auto chunk = [&](double m, double times) {
+    decay += times * g * 2 * m;
+    read += times * s * m * dk * dv;
+    right += times * (s ? 2 * m * dv : m * dv);
+    scores += times * (2 * m * m * dk + g * 2 * m * (m + 1) + m * (m - 1) / 2);
+    solve += times * m * (m - 1) / 2 * dv;
+    inter += times * s * (m * dk * dv + g * m * dv);
+    values += times * m * m * dv;
+    scale += times * sc * m * dv;
+    // The parallel form writes the final state from zero: no decay of an incoming one.
+    state += times * (s ? m * dk * dv + g * (dk * dv + m * dk) : m * dk * dv + g * m * dk);
+  };
+  chunk(ch.B, ch.q);
+  if (ch.r > 0) chunk(ch.r, 1);
+  if (g) term(r, "decay products", decay, "2 n");
+  if (s) term(r, "right side: read K S", read, "n dk dv");
+  elem(r, "right side: beta (v - .)", right, s ? "2 n dv" : "n dv");
+  term(r, "scores K K^T, Q K^T", scores, "2 m^2 dk (+ 2 m(m+1) decays) + m(m-1)/2, per chunk");
+  term(r, "triangular solve", solve, "m(m-1)/2 dv per chunk");
+  if (s) term(r, "inter-chunk: read carried state", inter, "n dk dv (+ n dv decays)");
+  term(r, "scores x U", values, "m^2 dv per chunk");
+  if (sc) elem(r, "output scale", scale, "n dv");
+  term(r, "state update", state, s ? "n dk dv (+ chunks dk dv + n dk decays)" : "n dk dv (+ n dk decays)");
+  r->exps = g * n;
+  r->exps_formula = g ? "n" : "0";
+  r->peak_floats = std::max(ch.B * ch.B, s * r->state_floats);
+  r->peak_formula = carried ? "max(chunk^2, dk dv)" : "n^2";
+}
+
+// RWKV-7 through dplr_chunkwise; sc = 1 when scaled.
+// chunk of m (DPLR form): m dk (c = kappa a) + m dk (decay prefix products)
+//            + 2 G(m, strict) + 2 G(m, inclusive) dk-scores (dplr_gram) + m(m-1)/2 dv (solve)
+//            + 3 m^2 dv (scores x V, scores x V, scores x X) + sc m dv
+//            + s (2 m dk + 2 m dk dv) (start state read twice)
+//            + m dk + s dk dv + 2 m dk + 2 m dk dv (suffix products, decay of a carried state, two
+//              updates; the parallel form writes the final state from zero)
+//            no exps (w is a factor, not a log); peak C^2 (and dk dv when carried).
+void dplr_cost(const CostCtx& c, double dk, double dv, bool scaled, CostResult* r) {
+  using namespace costs;
+  const double sc = scaled ? 1 : 0;
+  const bool carried = c.form == Form::chunkwise;
+  const Chunks ch(c.n, carried ? c.chunk : static_cast<int>(c.n));
+  const double s = carried ? 1 : 0;
+  double keys = 0, products = 0, scores = 0, solve = 0, values = 0, scale = 0, inter = 0, state = 0;
+  auto chunk = [&](double m, double times) {
+    keys += times * m * dk;
+    products += times * m * dk;
+    scores += times * dk * (2 * dplr_gram(m, true) + 2 * dplr_gram(m, false));
+    solve += times * m * (m - 1) / 2 * dv;
+    values += times * 3 * m * m * dv;
+    scale += times * sc * m * dv;
+    inter += times * s * (2 * m * dk + 2 * m * dk * dv);
+    // The parallel form writes the final state from zero: no decay of an incoming one.
+    state += times * (3 * m * dk + s * dk * dv + 2 * m * dk * dv);
+  };
+  chunk(ch.B, ch.q);
+  if (ch.r > 0) chunk(ch.r, 1);
+  elem(r, "removal keys c = kappa a", keys, "n dk");
+  term(r, "decay prefix products", products, "n dk");
+  term(r, "decayed scores (4 triangles)", scores, "about 2 m^2 dk per chunk (16-token sub-blocks)");
+  term(r, "triangular solve", solve, "m(m-1)/2 dv per chunk");
+  term(r, "scores x values", values, "3 m^2 dv per chunk");
+  if (sc) elem(r, "output scale", scale, "n dv");
+  if (s) term(r, "inter-chunk: read carried state", inter, "2 n dk dv + 2 n dk");
+  term(r, "state update", state, s ? "2 n dk dv + 3 n dk + chunks dk dv" : "2 n dk dv + 3 n dk");
+  r->peak_floats = std::max(ch.B * ch.B, s * r->state_floats);
+  r->peak_formula = carried ? "max(chunk^2, dk dv)" : "n^2";
+}
+
 }  // namespace wy
 }  // namespace attnlab

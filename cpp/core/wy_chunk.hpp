@@ -36,6 +36,8 @@
 // state terms without s's reads, m dk dv (+ g m dk) for DeltaNet, 3 m dk + 2 m dk dv for RWKV-7).
 #pragma once
 
+#include "core/cost_terms.hpp"
+
 namespace attnlab {
 namespace wy {
 
@@ -68,6 +70,12 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
 // Floats of scratch the two functions allocate for chunks of min(chunk, n) tokens.
 double delta_workspace(long n, int chunk, int dk, int dv, bool decay);
 double dplr_workspace(long n, int chunk, int dk, int dv);
+
+// Counted work of the two functions, for the cost models of the variants built on them: terms,
+// exps and peak of the parallel form (one chunk of n, fresh) or the chunkwise form (chunks of
+// c.chunk, the state carried). Derivations in wy_chunk.cpp.
+void delta_cost(const CostCtx& c, double dk, double dv, bool gated, bool scaled, CostResult* r);
+void dplr_cost(const CostCtx& c, double dk, double dv, bool scaled, CostResult* r);
 
 }  // namespace wy
 }  // namespace attnlab

@@ -156,4 +156,33 @@ ATTNLAB_COLD void Rwkv4::reference(const Params& p, const Inputs& in, long n, St
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// RWKV-4 (rwkv4.cpp), variants.md §5; C channels, everything per channel.
+// recurrent  6 n C macs, 4 n C exps (the stable (a, b, p) step); state 3 C.
+// parallel   per channel and row t: t macs ((t-1-i) w + k_i), t + 1 exps, a dot of t + 1:
+//            C n^2 macs, C n(n+1)/2 exps; peak n (one row of exponents). The final state is one
+//            more row (t = n, no bonus): 2 C n macs, C n exps.
+void Rwkv4::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), C = p.C;
+  r->state_floats = 3 * C;
+  r->state_formula = "3 C";
+  if (c.form == Form::parallel) {
+    term(r, "exponents and weighted sums", C * n * n, "C n^2");
+    term(r, "final state (a, b, p): one more row without the bonus", 2 * C * n, "2 C n");
+    r->exps = C * tri(n) + C * n;
+    r->exps_formula = "C n(n+1)/2 + C n";
+    r->peak_floats = n;
+    r->peak_formula = "n";
+  } else {
+    term(r, "stable (a, b, p) step", 6 * n * C, "6 n C");
+    r->exps = 4 * n * C;
+    r->exps_formula = "4 n C";
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+  }
+}
+
 }  // namespace attnlab

@@ -180,4 +180,51 @@ ATTNLAB_COLD void Rwkv6::reference(const Params& p, const Inputs& in, long n, St
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// RWKV-5 and RWKV-6 (rwkv6.cpp), variants.md §6. s = 1 when scale != 1. T' = n(n-1)/2 pairs j < t.
+// recurrent  n dk dv (read) + 2 n dk (bonus r.(u k)) + n dv (bonus x v) + s n dv + n dk dv (decay)
+//            + n dk dv (write); no exps.
+// parallel   per pair j < t: dk exps and 2 dk macs (r.e.k, built element by element: the decay
+//            product has no matmul form) + 2 n dk (bonus on the diagonal) + n^2 dv (A V, full);
+//            peak n^2. (The scale multiplies each weight in place and is not a multiply-add.)
+//            Final state: n dk exps and n dk macs (keys decayed to the end) + n dk dv (gemm).
+// chunkwise  chunked::run, per-key decay, read before write, state carried; RWKV-5's decay is the
+//            same at every token (a table of (C+1) dk exps), RWKV-6's is per token; + s n dv.
+void Rwkv6::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv;
+  matrix_state(r, dk, dv);
+  const bool scaled = p.scale != 1.f;
+  switch (c.form) {
+    case Form::recurrent:
+      term(r, "read S^T r", n * dk * dv, "n dk dv");
+      term(r, "bonus (r.(u k)) v", n * (2 * dk + dv), "n (2 dk + dv)");
+      term(r, "decay diag(w) S", n * dk * dv, "n dk dv");
+      term(r, "write S += k v^T", n * dk * dv, "n dk dv");
+      if (scaled) elem(r, "output scale", n * dv, "n dv");
+      r->peak_floats = r->state_floats;
+      r->peak_formula = r->state_formula;
+      return;
+    case Form::parallel: {
+      const double pairs = n * (n - 1) / 2;
+      term(r, "decayed scores r.(w..w) k, j < t", 2 * dk * pairs, "2 dk n(n-1)/2");
+      term(r, "bonus r.(u k) on the diagonal", 2 * dk * n, "2 dk n");
+      term(r, "weights x values", n * n * dv, "n^2 dv");
+      elem(r, "final state: keys decayed to the end", n * dk, "n dk");
+      term(r, "final state (K decayed)^T V", n * dk * dv, "n dk dv");
+      r->exps = dk * pairs + n * dk;
+      r->exps_formula = "dk n(n-1)/2 + n dk";
+      r->peak_floats = n * n;
+      r->peak_formula = "n^2";
+      return;
+    }
+    case Form::chunkwise:
+      chunked::forms_cost(c, r, {dk, dv, chunked::Decay::per_key, p.static_w, true});
+      if (scaled) elem(r, "output scale", n * dv, "n dv");
+      return;
+  }
+}
+
 }  // namespace attnlab

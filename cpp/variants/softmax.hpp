@@ -31,6 +31,7 @@ struct Softmax {
   static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab
