@@ -429,7 +429,7 @@ function makeCore(M, simd) {
     return out;
   }
 
-  // The rows φ(x_t) exactly as linear attention computes them (cpp/core/feature_map_call.hpp).
+  // The rows φ(x_t) exactly as linear attention computes them (cpp/api/feature_map_call.hpp).
   function featureMap(name, x, options) {
     if (typeof name !== 'string')
       throw argError(TypeError, 'name', `expected a feature map name such as 'elu1', got ${describe(name)}`);
@@ -456,7 +456,7 @@ function makeCore(M, simd) {
     }
   }
 
-  // RWKV's token shift, out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1} with x_{−1} = 0 (cpp/core/token_shift.hpp).
+  // RWKV's token shift, out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1} with x_{−1} = 0 (cpp/api/token_shift.hpp).
   const shiftArgs = ['x', 'mu', 'n', 'd'];
   function tokenShift(spec) {
     checkObject('spec', spec, 'an object such as { x, mu, n, d }');

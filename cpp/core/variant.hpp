@@ -20,7 +20,8 @@
 //
 // The recurrent form is always `step` in a loop (api.cpp), so stepping token by token reproduces a
 // recurrent run bit for bit. A variant without a parallel or chunkwise form leaves it out of
-// info().forms and states the reason in info().missing; its function then is never called.
+// info().forms and states the reason in info().missing; its function then is never called, and a
+// missing chunkwise form may leave the function out (api/registry.hpp detects it).
 // The reference is the form closest to the paper, in plain double loops: it is what tests trust.
 #pragma once
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <memory>
 
-#include "core/api.hpp"
-#include "lab/json_writer.hpp"
+#include "api/api.hpp"
+#include "core/json_writer.hpp"
 
 namespace attnlab {
 

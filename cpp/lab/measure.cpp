@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "lab/json_writer.hpp"
+#include "core/json_writer.hpp"
 #include "lab/rng.hpp"
 #include "lab/sample.hpp"
 

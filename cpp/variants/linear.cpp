@@ -5,7 +5,6 @@
 #include <cmath>
 #include <vector>
 
-#include "core/api.hpp"
 #include "core/chunked.hpp"
 #include "core/kernels.hpp"
 #include "core/primitives.hpp"

@@ -37,7 +37,7 @@
 #pragma once
 
 #include "core/variant.hpp"
-#include "variants/feature_maps.hpp"
+#include "core/feature_maps.hpp"
 
 namespace attnlab {
 

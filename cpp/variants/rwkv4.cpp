@@ -121,19 +121,6 @@ void Rwkv4::parallel(const Params& p, const Inputs& in, long n, State& s, float*
   }
 }
 
-void Rwkv4::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  // Not offered (info().missing). Should it ever be called, chunks of a per-channel scalar
-  // recurrence are just the recurrence, which keeps the state valid.
-  Token tok;
-  for (long t = 0; t < n; ++t) {
-    tok.ptr[K] = in.row(K, t);
-    tok.ptr[V] = in.row(V, t);
-    tok.ptr[W] = in.ptr[W];
-    tok.ptr[U] = in.ptr[U];
-    step(p, tok, s, out + t * p.C);
-  }
-}
-
 ATTNLAB_COLD void Rwkv4::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
   const int C = p.C;
   double* a = s.data.data();

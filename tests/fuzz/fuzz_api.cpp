@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 
 using namespace attnlab;
 

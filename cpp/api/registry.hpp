@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,14 @@ class Bound {
   virtual void cost(const CostCtx& c, CostResult* r) const = 0;
 };
 
+// Whether V has a chunkwise form. A variant without one (RWKV-4: three scalars per channel, nothing
+// for chunks to batch) leaves the function out, lists the form in info().missing, and validation
+// refuses the form before any form is called.
+template <class V, class = void>
+struct HasChunkwise : std::false_type {};
+template <class V>
+struct HasChunkwise<V, std::void_t<decltype(&V::chunkwise)>> : std::true_type {};
+
 template <class V>
 class BoundVariant final : public Bound {
  public:
@@ -38,7 +47,7 @@ class BoundVariant final : public Bound {
   void step(const Token& tok, State& s, float* out) const override { V::step(p_, tok, s, out); }
   void parallel(const Inputs& in, long n, State& s, float* out) const override { V::parallel(p_, in, n, s, out); }
   void chunkwise(const Inputs& in, long n, int chunk, State& s, float* out) const override {
-    V::chunkwise(p_, in, n, chunk, s, out);
+    if constexpr (HasChunkwise<V>::value) V::chunkwise(p_, in, n, chunk, s, out);
   }
   void reference(const Inputs& in, long n, StateD& s, double* out) const override {
     V::reference(p_, in, n, s, out);

@@ -1,4 +1,4 @@
-#include "core/api.hpp"
+#include "api/api.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -44,8 +44,6 @@ ATTNLAB_COLD Status check_size(const Config& cfg, const std::string& name, doubl
 // overflowed every form to infinities (found by the fuzzer). Linear attention's own bound is the same.
 constexpr double kMaxOptionMagnitude = 1e30;
 
-double option_lo(const OptionSpec& o) { return std::max(o.lo, -kMaxOptionMagnitude); }
-double option_hi(const OptionSpec& o) { return std::min(o.hi, kMaxOptionMagnitude); }
 
 ATTNLAB_COLD Status check_option(const OptionSpec& o, const Config& cfg) {
   if (!o.choices.empty()) {
@@ -79,6 +77,9 @@ ATTNLAB_COLD Status check_option(const OptionSpec& o, const Config& cfg) {
 }
 
 }  // namespace
+
+double option_lo(const OptionSpec& o) { return std::max(o.lo, -kMaxOptionMagnitude); }
+double option_hi(const OptionSpec& o) { return std::min(o.hi, kMaxOptionMagnitude); }
 
 long Sizes::of(const std::string& name) const {
   if (name == "1") return 1;
@@ -450,85 +451,6 @@ ATTNLAB_COLD Status Stepper::set_state(const float* data, long len) {
   if (!st.empty()) return st;
   state_ = std::move(s);
   return {};
-}
-
-// ---------------------------------------------------------------------------------------------
-// variants()
-
-namespace {
-
-ATTNLAB_COLD std::string jstr(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          o += unicode_escape(c);
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o + "\"";
-}
-
-ATTNLAB_COLD std::string jarr(const std::vector<std::string>& v) {
-  std::string o = "[";
-  for (size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + jstr(v[i]);
-  return o + "]";
-}
-
-std::string jnum(double x) { return std::isfinite(x) ? fmt(x) : "null"; }
-
-}  // namespace
-
-ATTNLAB_COLD std::string variants_json() {
-  std::string o = "[";
-  bool first = true;
-  for (const Entry& e : registry()) {
-    const VariantInfo& v = e.info;
-    o += first ? "" : ",";
-    first = false;
-    std::vector<std::string> forms;
-    for (Form f : v.forms) forms.push_back(form_name(f));
-    o += "{\"id\":" + jstr(v.id) + ",\"name\":" + jstr(v.name) + ",\"family\":" + jstr(v.family) +
-         ",\"year\":" + std::to_string(v.year) + ",\"paper\":" + jstr(v.paper) + ",\"forms\":" + jarr(forms);
-    o += ",\"missingForms\":{";
-    for (size_t i = 0; i < v.missing.size(); ++i)
-      o += (i ? "," : "") + jstr(form_name(v.missing[i].first)) + ":" + jstr(v.missing[i].second);
-    o += "},\"sizes\":" + jarr(v.sizes) + ",\"inputs\":[";
-    for (size_t i = 0; i < v.inputs.size(); ++i) {
-      const InputSpec& s = v.inputs[i];
-      std::vector<std::string> dims = s.dims;
-      if (s.per_token) dims.insert(dims.begin(), "n");
-      o += std::string(i ? "," : "") + "{\"name\":" + jstr(s.name) + ",\"dims\":" + jarr(dims) +
-           ",\"perToken\":" + (s.per_token ? "true" : "false") + ",\"min\":" + jnum(s.lo > -1e300 ? s.lo : NAN) +
-           ",\"max\":" + jnum(s.hi < 1e300 ? s.hi : NAN) + ",\"minOpen\":" + (s.lo_open ? "true" : "false") +
-           ",\"maxOpen\":" + (s.hi_open ? "true" : "false") + ",\"note\":" + jstr(s.note) + ",\"sample\":" + jstr(s.sample) + "}";
-    }
-    o += "],\"options\":[";
-    for (size_t i = 0; i < v.options.size(); ++i) {
-      const OptionSpec& p = v.options[i];
-      o += std::string(i ? "," : "") + "{\"name\":" + jstr(p.name) + ",\"default\":";
-      if (!p.choices.empty()) o += jstr(p.text_def);
-      else if (p.boolean) o += std::isnan(p.def) ? "null" : p.def != 0 ? "true" : "false";
-      else o += jnum(p.def);
-      if (!p.choices.empty()) o += ",\"choices\":" + jarr(p.choices);
-      // Booleans and choices have no range; numbers report the bound check_option() applies.
-      const bool ranged = p.choices.empty() && !p.boolean;
-      o += ",\"min\":" + jnum(ranged ? option_lo(p) : NAN) + ",\"max\":" + jnum(ranged ? option_hi(p) : NAN) +
-           ",\"integer\":" + (p.integer ? "true" : "false") + ",\"boolean\":" + (p.boolean ? "true" : "false") +
-           ",\"note\":" + jstr(p.note) + "}";
-    }
-    o += "],\"state\":{\"dims\":" + jarr(v.state_dims) + ",\"note\":" + jstr(v.state_note) + "}";
-    o += ",\"output\":{\"dims\":[\"n\"," + jstr(v.out_size) + "]}";
-    o += std::string(",\"selective\":") + (v.selective ? "true" : "false") + ",\"forgetting\":" + jstr(v.forgetting) +
-         ",\"recurrence\":" + jstr(v.recurrence) + ",\"defaultChunk\":" + std::to_string(v.default_chunk) + "}";
-  }
-  return o + "]";
 }
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-#include "variants/feature_maps.hpp"
+#include "core/feature_maps.hpp"
 
 #include <algorithm>
 #include <cmath>
