@@ -189,8 +189,10 @@ widgetSuite(
             const el = document.querySelector(t);
             const cancel = [...el.shadowRoot.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Cancel');
             if (el._progress?.running && el._progress.done > 0 && cancel) {
+              // Cancel clears the progress at once: read it first
+              const done = el._progress.done;
               cancel.click();
-              resolve(el._progress.done);
+              resolve(done);
             } else setTimeout(tick, 0);
           };
           tick();
