@@ -16,6 +16,7 @@
 //
 // The pages, the tracing and the widgets' readiness come from the tests' own helpers
 // (tests/browser/lesson-support.mjs), so the bench drives the site exactly as the tests do.
+import os from 'node:os';
 import { CHAPTERS } from '../web/site/chapters.js';
 import { launch, openPage, serveSite, settle, traceMainThread, widgetReady } from '../tests/browser/lesson-support.mjs';
 import { WIDGET_CHANGES } from '../tests/browser/widget-changes.mjs';
@@ -219,6 +220,9 @@ export async function runLesson({ rates = [1], loads = 3, log = console.log } = 
   const server = await serveSite();
   const browser = await launch();
   const byRate = {};
+  // CPU times hold up on a busy machine better than wall times, but not entirely (shared caches and
+  // cores): the load is recorded with the figures.
+  const loadBefore = os.loadavg()[0];
   try {
     for (const rate of rates) {
       const r = { pages: {}, widgets: {}, sliced: {} };
@@ -246,6 +250,7 @@ export async function runLesson({ rates = [1], loads = 3, log = console.log } = 
       clock: 'renderer main-thread CPU time from a Chromium trace (tdur); wall time (dur) beside it',
       rates,
       loads_per_page: loads,
+      load_average: { before: loadBefore, after: os.loadavg()[0], cpus: os.cpus().length },
       targets_ms: LESSON_TARGETS,
       rows: rowsOf(byRate, rates, loads),
     };
@@ -274,5 +279,11 @@ export function lessonTable(result) {
   const widths = head.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
   const text = lines.map((l) => l.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
   const counts = result.rates.map((r) => `${result.rows.filter((row) => row.at[r].met).length} of ${result.rows.length} met at ${r}x`);
-  return `${text.join('\n')}\nlesson: ${counts.join('; ')}`;
+  const errors = result.rows.flatMap((row) => result.rates.filter((r) => row.at[r].page_errors).map((r) => `${row.kind} ${row.name} at ${r}x: ${row.at[r].page_errors}`));
+  const notes = [
+    ...result.rows.filter((row) => row.kind === 'sliced').map((row) => `${row.name}: ${result.rates.map((r) => `${r}x ${row.at[r].note} in ${row.at[r].seconds.toFixed(0)} s`).join('; ')}`),
+    `load average ${result.load_average.before.toFixed(1)} before, ${result.load_average.after.toFixed(1)} after, on ${result.load_average.cpus} CPUs`,
+    ...(errors.length ? [`page errors (console, failed or off-origin requests), figures suspect: ${errors.join('; ')}`] : []),
+  ];
+  return `${text.join('\n')}\n${notes.join('\n')}\nlesson: ${counts.join('; ')}`;
 }
