@@ -1,7 +1,7 @@
 // Chapter 4's state-stepper widget in real Chromium against the built site.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, widgetReady, readoutText, settle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
+import { openPage, widgetReady, readoutText, settle, pageIdle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
 
 const PAGE = 'chapters/04-attention-as-rnn.html';
 const TAG = 'attn-state-stepper';
@@ -91,7 +91,6 @@ widgetSuite(
     },
     embed: { query: 't=5&length=20&prefill=2', state: { t: 5, length: 20, d: 6, seed: 1, compare: false, prefill: 2 } },
     breakWith: { d: 5000 },
-    frameChanges: [{ t: 4 }, { t: 5 }, { t: 3 }, { compare: true }, { t: 12 }, { t: 0 }],
     screenshotPrep: (page) => stepper(page, { t: 5, compare: true }),
   },
   (env) => {
@@ -199,14 +198,15 @@ widgetSuite(
       await settle(page);
       await expectStep(page, 0);
       await page.keyboard.press(' ');
-      await page.waitForTimeout(1800);
-      const played = await tOf(page);
-      assert.ok(played >= 2, `played to ${played}`);
+      // the player steps every 700 ms: wait for two steps, however long the machine takes
+      await page.waitForFunction((t) => document.querySelector(t).t >= 2, TAG);
       await page.keyboard.press(' ');
       const stopped = await tOf(page);
-      await page.waitForTimeout(1000);
+      assert.ok(stopped >= 2, `played to ${stopped}`);
+      // two of the player's ticks would have come by now
+      await pageIdle(page, 1500);
       assert.equal(await tOf(page), stopped);
-      await settle(page, 400);
+      await settle(page);
       await expectStep(page, stopped);
       const live = await liveText(page, TAG, new RegExp(`^Token ${stopped} of 12: state 6 by 6, 36 floats`));
       assert.match(live, new RegExp(`^Token ${stopped} of 12: state 6 by 6, 36 floats`));
@@ -214,9 +214,11 @@ widgetSuite(
       await stepper(page, { t: 12 });
       await settle(page);
       await page.locator(TAG).getByRole('button', { name: 'Play' }).click();
-      await page.waitForTimeout(1000);
-      assert.ok((await tOf(page)) <= 2, 'play from the end restarts');
+      // the click rewinds at once; the player then steps from the start
+      await page.waitForFunction((t) => document.querySelector(t).t < 12, TAG);
       await page.locator(TAG).getByRole('button', { name: 'Pause' }).click();
+      const restarted = await tOf(page);
+      assert.ok(restarted < 12, `play from the end restarts (at ${restarted})`);
       assert.deepEqual(log.errors, []);
       await context.close();
     });
