@@ -78,6 +78,17 @@ ATTNLAB_COLD Status check_option(const OptionSpec& o, const Config& cfg) {
 
 }  // namespace
 
+// Each option's default is written once, in the variant's info(): filled in here for params().
+ATTNLAB_COLD Config with_defaults(const VariantInfo& info, const Config& cfg) {
+  Config resolved = cfg;
+  for (const auto& o : info.options) {
+    if (resolved.has(o.name)) continue;
+    if (!o.choices.empty()) resolved.strings[o.name] = o.text_def;
+    else if (!std::isnan(o.def)) resolved.numbers[o.name] = o.def;
+  }
+  return resolved;
+}
+
 double option_lo(const OptionSpec& o) { return std::max(o.lo, -kMaxOptionMagnitude); }
 double option_hi(const OptionSpec& o) { return std::min(o.hi, kMaxOptionMagnitude); }
 
@@ -159,7 +170,7 @@ ATTNLAB_COLD Status validate_config(const Entry& e, const Config& cfg, bool with
     Status st = check_option(o, cfg);
     if (!st.empty()) return st;
   }
-  return e.bind(cfg, bound);
+  return e.bind(with_defaults(info, cfg), bound);
 }
 
 Status validate_values(const InputSpec& spec, const float* data, long len) {

@@ -26,6 +26,8 @@ struct Sizes {
 // with_n = false for steppers (no sequence length).
 Status validate_config(const Entry& e, const Config& cfg, bool with_n, Sizes* sizes, Form* form, int* chunk,
                        std::unique_ptr<Bound>* bound);
+// cfg with every option it leaves out set to the default info() declares (what params() reads).
+Config with_defaults(const VariantInfo& info, const Config& cfg);
 // The range a numeric option is checked against: its own, within the magnitude every option has.
 double option_lo(const OptionSpec& o);
 double option_hi(const OptionSpec& o);

@@ -89,7 +89,7 @@ ATTNLAB_COLD Status FeatureMapCall::run() {
   for (const char* k : {"features", "seed"})
     if (cfg_.numbers.count(k)) lin.numbers[k] = cfg_.numbers.at(k);
   Linear::Params p;
-  st = Linear::params(lin, &p);
+  st = Linear::params(with_defaults(info, lin), &p);
   if (!st.empty()) return st;
   const long m = p.map.m;
   const double floats = static_cast<double>(n) * (dk + m) + static_cast<double>(p.map.omega.size()) + dk;

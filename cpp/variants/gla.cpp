@@ -74,7 +74,7 @@ ATTNLAB_COLD VariantInfo Gla::info() {
 ATTNLAB_COLD Status Gla::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = cfg.num("scale", 1);
+  p->scale = cfg.num("scale");
   return {};
 }
 

@@ -118,13 +118,13 @@ ATTNLAB_COLD Status Linear::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   fmap::Kind kind = fmap::Kind::elu1;
-  fmap::parse(cfg.str("featureMap", "elu1"), &kind);
-  const double norm = cfg.num("normalize", NAN);
+  fmap::parse(cfg.str("featureMap"), &kind);
+  const double norm = cfg.num("normalize");
   p->normalize = std::isnan(norm) ? kind != fmap::Kind::identity : norm != 0;
-  p->eps = static_cast<float>(cfg.num("eps", 1e-6));
+  p->eps = static_cast<float>(cfg.num("eps"));
   p->log_eps = std::log(p->eps);
-  p->scale = static_cast<float>(cfg.num("scale", 1));
-  const long features = static_cast<long>(cfg.num("features", 64));
+  p->scale = static_cast<float>(cfg.num("scale"));
+  const long features = static_cast<long>(cfg.num("features"));
   // The state (and performer's projection) exist before any token: refuse what cannot fit at all.
   const double m = fmap::dim(kind, p->dk, features);
   const double floats = m * (p->dv + 1) + 1 + (kind == fmap::Kind::performer ? m * p->dk : 0);
@@ -134,7 +134,7 @@ ATTNLAB_COLD Status Linear::params(const Config& cfg, Params* p) {
                                  " features; the state alone needs about " + fmt(std::ceil(floats * 4 / 1048576)) +
                                  " MiB, over the module's budget of " + fmt(kMemoryBudgetBytes / 1048576) + " MiB");
   }
-  p->map = fmap::Map::make(kind, p->dk, features, static_cast<std::uint64_t>(cfg.num("seed", 0)));
+  p->map = fmap::Map::make(kind, p->dk, features, static_cast<std::uint64_t>(cfg.num("seed")));
   return {};
 }
 

@@ -98,8 +98,8 @@ ATTNLAB_COLD VariantInfo Mamba2::info() {
 ATTNLAB_COLD Status Mamba2::params(const Config& cfg, Params* p) {
   p->N = cfg.size("N");
   p->P = cfg.size("P");
-  p->A = cfg.num("A", -1);
-  p->Dskip = cfg.num("Dskip", 0);
+  p->A = cfg.num("A");
+  p->Dskip = cfg.num("Dskip");
   return {};
 }
 

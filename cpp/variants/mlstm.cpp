@@ -67,7 +67,7 @@ ATTNLAB_COLD VariantInfo MLstm::info() {
 ATTNLAB_COLD Status MLstm::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   return {};
 }
 

@@ -71,8 +71,8 @@ ATTNLAB_COLD VariantInfo RetNet::info() {
 ATTNLAB_COLD Status RetNet::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->gamma = cfg.num("gamma", 0.96875);
-  p->scale = cfg.num("scale", 1);
+  p->gamma = cfg.num("gamma");
+  p->scale = cfg.num("scale");
   return {};
 }
 

@@ -61,7 +61,7 @@ ATTNLAB_COLD VariantInfo Rwkv6::info() {
 ATTNLAB_COLD Status Rwkv6::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   p->static_w = false;
   return {};
 }

@@ -60,7 +60,7 @@ ATTNLAB_COLD VariantInfo Rwkv7::info() {
 ATTNLAB_COLD Status Rwkv7::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   return {};
 }
 

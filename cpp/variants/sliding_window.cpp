@@ -26,7 +26,7 @@ ATTNLAB_COLD VariantInfo SlidingWindow::info() {
 
 ATTNLAB_COLD Status SlidingWindow::params(const Config& cfg, Params* p) {
   Status st = Softmax::params(cfg, p);
-  p->window = static_cast<long>(cfg.num("window", 64));
+  p->window = static_cast<long>(cfg.num("window"));
   return st;
 }
 

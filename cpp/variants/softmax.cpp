@@ -77,7 +77,9 @@ ATTNLAB_COLD VariantInfo Softmax::info() {
 ATTNLAB_COLD Status Softmax::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0 / std::sqrt(static_cast<double>(p->dk))));
+  // The one default that depends on the sizes (info() declares it NaN): 1/sqrt(dk).
+  const double scale = cfg.num("scale");
+  p->scale = static_cast<float>(std::isnan(scale) ? 1.0 / std::sqrt(static_cast<double>(p->dk)) : scale);
   p->window = 0;
   return {};
 }
