@@ -1,4 +1,4 @@
-// Types of the attnlab core API (the contract is /work/shared/spec/api.md in the project notes;
+// Types of the attnlab core API (the contract is docs/api.md in the repository;
 // the same types serve the browser/bundler entry and the Node entry).
 
 /** How a variant processes a sequence; every variant offers 'recurrent'. */

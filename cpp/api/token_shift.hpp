@@ -1,4 +1,4 @@
-// core.tokenShift({ x, mu, n, d }): RWKV's token shift (variants.md §5-7), each token blended with
+// core.tokenShift({ x, mu, n, d }): RWKV's token shift (docs/variants.md §5-7), each token blended with
 // the one before it, channel by channel:
 //
 //   out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1},   x_{−1} = 0,   x, out: [n, d],  μ: [d] in [0, 1]

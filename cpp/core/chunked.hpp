@@ -1,5 +1,5 @@
 // The chunkwise-parallel form of every decayed linear recurrence, written once and parameterised by
-// the decay (variants.md §3, §4, §6, §9, §11, §15.3-4).
+// the decay (docs/variants.md §3, §4, §6, §9, §11, §15.3-4).
 //
 //   read after write (GLA, RetNet, Mamba-2, Mamba per channel):
 //     S_t = diag(e^{g_t}) S_{t-1} + k_t v_tᵀ ;  o_t = S_tᵀ q_t

@@ -1,4 +1,4 @@
-// Feature maps φ: R^dk -> R^m for linear attention (variants.md §2, §15.1-2).
+// Feature maps φ: R^dk -> R^m for linear attention (docs/variants.md §2, §15.1-2).
 //
 //   elu1       φ(x) = elu(x) + 1                          m = dk   (Katharopoulos 2020)
 //   relu       φ(x) = max(x, 0)                           m = dk

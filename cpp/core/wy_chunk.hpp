@@ -1,5 +1,5 @@
 // The chunkwise form of the delta-rule family (DeltaNet, gated DeltaNet, RWKV-7), written once and
-// parameterised by the decay (variants.md §7, §8, §11, §15.3-5; Yang et al. 2024 for the WY/UT form,
+// parameterised by the decay (docs/variants.md §7, §8, §11, §15.3-5; Yang et al. 2024 for the WY/UT form,
 // fla's generalized_delta_rule/dplr for the diagonal-plus-low-rank generalisation).
 //
 //   delta rule (decay none or scalar a_t = e^{g_t}), K x V state:

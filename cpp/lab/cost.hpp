@@ -57,7 +57,7 @@ struct MemoryResult {
 };
 Status memory(const std::string& id, const Config& cfg, double layers, double heads, MemoryResult* out);
 
-// JSON text of each result (what the JS wrapper returns as a plain object; keys in api.md's camelCase).
+// JSON text of each result (what the JS wrapper returns as a plain object; keys in docs/api.md's camelCase).
 std::string to_json(const CostResult& r);
 std::string to_json(const TwoOrders& r);
 std::string to_json(const MemoryResult& r);

@@ -1,4 +1,4 @@
-// Associative recall through a real variant (the lesson's "catch"; variants.md §14).
+// Associative recall through a real variant (the lesson's "catch"; docs/variants.md §14).
 //
 // K key -> value pairs in dimension d are written token by token through the variant's recurrent
 // step, then the oldest R keys are written again with fresh values (`rewrites`), then `gap`

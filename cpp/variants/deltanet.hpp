@@ -1,5 +1,5 @@
 // DeltaNet: linear attention that writes with the delta rule (Schlag, Irie, Schmidhuber 2021;
-// parallelised over the sequence by Yang et al. 2024), variants.md §8.
+// parallelised over the sequence by Yang et al. 2024), docs/variants.md §8.
 //
 //   u_t = beta_t (v_t - S_{t-1}ᵀ k_t);  S_t = S_{t-1} + k_t u_tᵀ;  o_t = S_tᵀ (scale q_t)
 //                  q, k: (n, dk), v: (n, dv), beta: (n, 1), o: (n, dv), S: (dk, dv)

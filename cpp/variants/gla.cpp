@@ -132,7 +132,7 @@ ATTNLAB_COLD void Gla::reference(const Params& p, const Inputs& in, long n, Stat
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// GLA (gla.cpp), variants.md §4. s = 1 when scale != 1.
+// GLA (gla.cpp), docs/variants.md §4. s = 1 when scale != 1.
 // recurrent  n dk exps (e^g); n dk dv (row decay) + n dk dv (write) + n dk dv (read) + s n dv.
 // parallel   chunked::run, per-key decay from the data, chunk n, fresh state: 2 dk n(n+1)/2 (q.e.k
 //            per visible pair) + n^2 dv + n dk dv + n dk (final state); exps dk n(n+1)/2 + n dk;

@@ -1,4 +1,4 @@
-// Gated linear attention (Yang et al. 2023), variants.md §4: a decay per key channel, chosen by the
+// Gated linear attention (Yang et al. 2023), docs/variants.md §4: a decay per key channel, chosen by the
 // data at every token.
 //
 //   S_t = diag(e^{g_t}) S_{t-1} + k_t v_tᵀ ;  o_t = scale · S_tᵀ q_t

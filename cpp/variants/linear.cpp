@@ -375,7 +375,7 @@ ATTNLAB_COLD void Linear::reference(const Params& p, const Inputs& in, long n, S
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// Linear attention (linear.cpp, feature_maps.cpp), variants.md §2. m = feature dim (dk; taylor2
+// Linear attention (linear.cpp, feature_maps.cpp), docs/variants.md §2. m = feature dim (dk; taylor2
 // 1 + dk + dk^2; performer `features`), z = 1 when normalised, W = dv + z (the normaliser rides
 // as a value column of ones), P = 1 for performer.
 // φ of one row: elu1 dk macs and up to dk exps (only inputs <= 0 take exp: data-dependent);

@@ -1,4 +1,4 @@
-// Linear attention with a feature map φ (Katharopoulos et al. 2020), variants.md §2, §15.1-2.
+// Linear attention with a feature map φ (Katharopoulos et al. 2020), docs/variants.md §2, §15.1-2.
 //
 //   S_t = S_{t-1} + φ(k_t) v_tᵀ,  z_t = z_{t-1} + φ(k_t),  o_t = S_tᵀ φ(q_t) / (φ(q_t)·z_t + eps)
 //                                   q, k: (n, dk), v: (n, dv), o: (n, dv), φ: R^dk -> R^m

@@ -139,7 +139,7 @@ ATTNLAB_COLD void Mamba::reference(const Params& p, const Inputs& in, long n, St
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// Mamba (mamba.cpp), variants.md §9; D channels of N states.
+// Mamba (mamba.cpp), docs/variants.md §9; D channels of N states.
 // recurrent  per token and channel: N (Delta A) + N (decay) + N (write) + N (read C.h) + 2 (Delta u,
 //            Dskip u): n D (4N + 2) macs, n D N exps; state D N.
 // parallel / chunkwise  blocks of min(chunk, n) tokens (parallel: one block of n); per block of L

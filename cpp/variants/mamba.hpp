@@ -1,4 +1,4 @@
-// Mamba (S6) selective scan (Gu & Dao 2023), variants.md §9: D independent channels, each a
+// Mamba (S6) selective scan (Gu & Dao 2023), docs/variants.md §9: D independent channels, each a
 // diagonal recurrence over N states whose decay the data picks per token and per channel.
 //
 //   h_t[d,i] = e^{Δ_t[d] A[d,i]} h_{t-1}[d,i] + Δ_t[d] B_t[i] u_t[d]

@@ -158,7 +158,7 @@ ATTNLAB_COLD void Mamba2::reference(const Params& p, const Inputs& in, long n, S
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// Mamba-2 (mamba2.cpp), variants.md §9; state N x P, d = 1 when Dskip != 0.
+// Mamba-2 (mamba2.cpp), docs/variants.md §9; state N x P, d = 1 when Dskip != 0.
 // recurrent  per token 1 (Delta A) + N P (decay) + P (Delta x) + N P (write) + N P (read) + d P;
 //            1 exp.
 // parallel / chunkwise  blocks of min(chunk, n) (parallel: one block of n): n (P + 1) (Delta x,

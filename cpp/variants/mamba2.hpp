@@ -1,4 +1,4 @@
-// Mamba-2 SSD (Dao & Gu 2024), variants.md §9: one head of the state-space dual, a selective
+// Mamba-2 SSD (Dao & Gu 2024), docs/variants.md §9: one head of the state-space dual, a selective
 // recurrence whose decay is one scalar per token.
 //
 //   h_t = e^{Δ_t A} h_{t-1} + B_t (Δ_t x_t)ᵀ ;  y_t = h_tᵀ C_t + Dskip x_t

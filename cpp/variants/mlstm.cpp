@@ -283,7 +283,7 @@ ATTNLAB_COLD void MLstm::reference(const Params& p, const Inputs& in, long n, St
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// mLSTM (mlstm.cpp), variants.md §10. Each log sigmoid of a forget gate takes one exp.
+// mLSTM (mlstm.cpp), docs/variants.md §10. Each log sigmoid of a forget gate takes one exp.
 // recurrent  per token dk (k i') + dk dv (f' C) + dk dv (write) + dk (f' n) + dk (n += k i')
 //            + dk dv (read) + dk (n.q) + dv (normalise): n (3 dk dv + 4 dk + dv);
 //            4 n exps (log sigmoid, f', i', the floor e^-m); state dk dv + dk + 1.

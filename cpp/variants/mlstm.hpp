@@ -1,4 +1,4 @@
-// mLSTM, the matrix-memory cell of xLSTM (Beck et al. 2024), variants.md §10.
+// mLSTM, the matrix-memory cell of xLSTM (Beck et al. 2024), docs/variants.md §10.
 //
 //   i_t = e^{igate_t},  f_t = sigmoid(fgate_t),  k̄_t = k_t / sqrt(dk)
 //   C_t = f_t C_{t-1} + i_t k̄_t v_tᵀ,   n_t = f_t n_{t-1} + i_t k̄_t

@@ -127,7 +127,7 @@ ATTNLAB_COLD void RetNet::reference(const Params& p, const Inputs& in, long n, S
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// RetNet (retnet.cpp), variants.md §3. s = 1 when scale != 1.
+// RetNet (retnet.cpp), docs/variants.md §3. s = 1 when scale != 1.
 // recurrent  n dk dv (decay gamma S) + n dk dv (write) + n dk dv (read) + s n dv; no exps.
 // parallel   chunked::run, scalar constant decay, chunk n, fresh state: n^2 dk + n(n+1)/2 (mask)
 //            + n^2 dv + (n+1) (table) + n dk dv + n dk (final state) + s n dv; exps n + 1; peak n^2.

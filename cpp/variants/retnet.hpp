@@ -1,4 +1,4 @@
-// RetNet retention (Sun et al. 2023), variants.md §3: linear attention with one fixed decay γ.
+// RetNet retention (Sun et al. 2023), docs/variants.md §3: linear attention with one fixed decay γ.
 //
 //   S_t = γ S_{t-1} + k_t v_tᵀ ;  o_t = scale · S_tᵀ q_t      q, k: (n, dk), v: (n, dv), o: (n, dv)
 //

@@ -146,7 +146,7 @@ ATTNLAB_COLD void Rwkv4::reference(const Params& p, const Inputs& in, long n, St
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// RWKV-4 (rwkv4.cpp), variants.md §5; C channels, everything per channel.
+// RWKV-4 (rwkv4.cpp), docs/variants.md §5; C channels, everything per channel.
 // recurrent  6 n C macs, 4 n C exps (the stable (a, b, p) step); state 3 C.
 // parallel   per channel and row t: t macs ((t-1-i) w + k_i), t + 1 exps, a dot of t + 1:
 //            C n^2 macs, C n(n+1)/2 exps; peak n (one row of exponents). The final state is one

@@ -1,4 +1,4 @@
-// RWKV-4 WKV, the per-channel time mixing of RWKV-4 (Peng et al. 2023), variants.md §5.
+// RWKV-4 WKV, the per-channel time mixing of RWKV-4 (Peng et al. 2023), docs/variants.md §5.
 //
 //   wkv_t = [sum_{i<t} e^{(t-1-i)w + k_i} v_i + e^{u+k_t} v_t] / [sum_{i<t} e^{(t-1-i)w + k_i} + e^{u+k_t}]
 //                                             k, v: (n, C), w, u: (C), o: (n, C); all element-wise

@@ -1,4 +1,4 @@
-// RWKV-5 "Eagle" time mixing (Peng et al. 2024, Eagle and Finch), variants.md §6.
+// RWKV-5 "Eagle" time mixing (Peng et al. 2024, Eagle and Finch), docs/variants.md §6.
 //
 //   o_t = S_{t-1}ᵀ r_t + (r_t·(u⊙k_t)) v_t          read before write, as RWKV-6
 //   S_t = diag(w) S_{t-1} + k_t v_tᵀ                 one static decay w in (0, 1] per key channel

@@ -183,7 +183,7 @@ ATTNLAB_COLD void Rwkv6::reference(const Params& p, const Inputs& in, long n, St
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// RWKV-5 and RWKV-6 (rwkv6.cpp), variants.md §6. s = 1 when scale != 1. T' = n(n-1)/2 pairs j < t.
+// RWKV-5 and RWKV-6 (rwkv6.cpp), docs/variants.md §6. s = 1 when scale != 1. T' = n(n-1)/2 pairs j < t.
 // recurrent  n dk dv (read) + 2 n dk (bonus r.(u k)) + n dv (bonus x v) + s n dv + n dk dv (decay)
 //            + n dk dv (write); no exps.
 // parallel   per pair j < t: dk exps and 2 dk macs (r.e.k, built element by element: the decay

@@ -1,4 +1,4 @@
-// RWKV-6 "Finch" time mixing (Peng et al. 2024, Eagle and Finch), variants.md §6.
+// RWKV-6 "Finch" time mixing (Peng et al. 2024, Eagle and Finch), docs/variants.md §6.
 //
 //   o_t = S_{t-1}ᵀ r_t + (r_t·(u⊙k_t)) v_t          read before write: token t meets the old state
 //   S_t = diag(w_t) S_{t-1} + k_t v_tᵀ               and only itself through the bonus u

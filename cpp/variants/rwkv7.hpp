@@ -1,4 +1,4 @@
-// RWKV-7 "Goose" time mixing (Peng et al. 2025), the generalized delta rule, variants.md §7.
+// RWKV-7 "Goose" time mixing (Peng et al. 2025), the generalized delta rule, docs/variants.md §7.
 //
 //   S_t = diag(w_t) S_{t-1} - (kappa_t ⊙ a_t)(kappa_tᵀ S_{t-1}) + k_t v_tᵀ;   o_t = S_tᵀ (scale r_t)
 //          r, w, k, kappa, a: (n, dk), v: (n, dv), o: (n, dv), S: (dk, dv)

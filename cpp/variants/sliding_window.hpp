@@ -1,4 +1,4 @@
-// Sliding-window softmax attention (Longformer / Mistral style local attention), variants.md §1.
+// Sliding-window softmax attention (Longformer / Mistral style local attention), docs/variants.md §1.
 //
 //   o_t = sum_{t-w<j<=t} softmax_j(scale * q_t.k_j) v_j
 //

@@ -199,7 +199,7 @@ ATTNLAB_COLD void Softmax::reference(const Params& p, const Inputs& in, long n, 
 // ---------------------------------------------------------------------------------------------
 // Cost model (core/cost_terms.hpp): what each form executes, term by term.
 //
-// Softmax and sliding window (softmax.cpp), variants.md §1.
+// Softmax and sliding window (softmax.cpp), docs/variants.md §1.
 //
 // w = window when set (sliding_window), else w = n (the whole past; a window >= n is the same);
 // row t sees c_t = min(t+1, w) keys, and band(n, w) = sum_t c_t (= n(n+1)/2 without a window).

@@ -1,4 +1,4 @@
-// Causal softmax attention (Vaswani et al. 2017), variants.md §1.
+// Causal softmax attention (Vaswani et al. 2017), docs/variants.md §1.
 //
 //   o_t = sum_{j<=t} softmax_j(scale * q_t.k_j) v_j          q, k: (n, dk), v: (n, dv), o: (n, dv)
 //

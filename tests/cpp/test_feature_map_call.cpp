@@ -66,7 +66,7 @@ TEST_CASE("featureMap: m and the values of every map", "[featuremap]") {
       } else if (name == "identity") {
         for (long i = 0; i < dk; ++i) w[i] = xt[i];
       } else if (name == "taylor2") {
-        // variants.md §2: φ(x) = [1, x/dk^{1/4}, (x⊗x)/(√2·√dk)], the full outer product.
+        // docs/variants.md §2: φ(x) = [1, x/dk^{1/4}, (x⊗x)/(√2·√dk)], the full outer product.
         w[0] = 1;
         for (long i = 0; i < dk; ++i) w[1 + i] = a * xt[i];
         for (long i = 0; i < dk; ++i)

@@ -1,4 +1,4 @@
-// Every variant, every form it lists, against its float64 reference (variants.md §13): lengths
+// Every variant, every form it lists, against its float64 reference (docs/variants.md §13): lengths
 // around a chunk boundary, a dimension that is not a multiple of 4, chunk sizes that do and do not
 // divide n. Also: stepping reproduces the recurrent run bit for bit, and carrying the state across
 // a split equals one run.
@@ -9,7 +9,7 @@ using namespace attnlab_test;
 
 namespace {
 
-// float32 against float64: variants.md §13 estimates ~1e-5; the bar is 1e-4 (1e-3 for the
+// float32 against float64: docs/variants.md §13 estimates ~1e-5; the bar is 1e-4 (1e-3 for the
 // delta-rule and RWKV-7 chunk forms, which go through a triangular solve).
 double tolerance(const std::string& id, Form f) {
   const bool solve = id == "deltanet" || id == "gated_deltanet" || id == "rwkv7";

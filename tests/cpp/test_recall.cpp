@@ -1,4 +1,4 @@
-// The recall lab's claims (issue 7, variants.md §14), each checked on seeded trials.
+// The recall lab's claims (issue 7, docs/variants.md §14), each checked on seeded trials.
 #include "support.hpp"
 
 #include "lab/recall.hpp"

@@ -1,5 +1,5 @@
 // core.featureMap through the built package: the width m of every map, the values of each map's
-// formula (variants.md §2), and linear attention's output rebuilt from featureMap rows alone.
+// formula (docs/variants.md §2), and linear attention's output rebuilt from featureMap rows alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCore } from 'attnlab';

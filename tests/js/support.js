@@ -43,7 +43,7 @@ export function sampleInputs(info, sizes, seed, { perToken = true, n = sizes.n }
   return out;
 }
 
-// Relative RMS difference, as variants.md's tolerances are stated.
+// Relative RMS difference, as docs/variants.md's tolerances are stated.
 export function relRms(a, b) {
   let num = 0;
   let den = 0;
