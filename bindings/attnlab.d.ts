@@ -283,6 +283,32 @@ export interface RecallPoint extends RecallResult {
   pairs: number;
 }
 
+/** Feature maps φ of linear attention (the `featureMap` option of 'linear'). */
+export type FeatureMapName = 'elu1' | 'relu' | 'identity' | 'taylor2' | 'performer';
+
+export interface FeatureMapOptions {
+  /** Rows of x. */
+  n: number;
+  /** Width of each row of x. */
+  dk: number;
+  /** performer only: number of random features m (default 64). Other maps ignore it, as linear does. */
+  features?: number;
+  /** performer only: seed of the random features (default 0); the same seed gives the same features
+   *  as `linear` with that seed, on every platform. Other maps ignore it. */
+  seed?: number;
+}
+
+export interface TokenShiftSpec {
+  /** Token vectors, row-major [n, d]. */
+  x: Float32Array;
+  /** Per-channel mix μ [d], each in [0, 1]: 1 keeps the token, 0 takes the previous one. */
+  mu: Float32Array;
+  /** Number of tokens. */
+  n: number;
+  /** Channels per token. */
+  d: number;
+}
+
 export interface CoreInfo {
   readonly version: string;
   /** Whether the SIMD build was loaded. */
@@ -309,6 +335,24 @@ export interface Core {
   recall(spec: RecallSpec): RecallResult;
   /** recall() over a grid of pair counts and state sizes; pairs vary fastest. */
   recallSweep(spec: RecallSpec, grid?: { pairs?: number[]; d?: number[] }): RecallPoint[];
+  /**
+   * The rows φ(x_t) of a feature map exactly as `linear` computes them for its keys (the same code,
+   * the same performer features for the same seed), as a row-major Float32Array [n, m]:
+   * m = dk for elu1, relu and identity; 1 + dk + dk² for taylor2, φ(x) = [1, x/dk^¼, (x⊗x)/(√2·√dk)];
+   * `features` for performer (FAVOR+, φ_i(x) = m^-½ exp(ω_i·x̄ − ‖x̄‖²/2), x̄ = x/dk^¼).
+   * So φ(q)·φ(k) is the kernel linear attention weights v by: unnormalised, linear's output is
+   * o_t = Σ_{j≤t} (φ(q_t)·φ(k_j)) v_j. Only n, dk, features and seed are accepted; any other option
+   * throws a TypeError naming it. A row whose φ overflows float32 (huge x under taylor2 or performer)
+   * throws a RangeError naming x.
+   */
+  featureMap(name: FeatureMapName, x: Float32Array, options: FeatureMapOptions): Float32Array;
+  /**
+   * RWKV's token shift, [n, d]: out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1}, channel by channel, with
+   * x_{−1} = 0 (token 0 is blended with zeros). Each value is the exact blend rounded once to float32,
+   * so μ = 1 returns x and μ = 0 the previous token exactly. Keys other than x, mu, n and d throw a
+   * TypeError naming them; μ outside [0, 1] a RangeError naming mu.
+   */
+  tokenShift(spec: TokenShiftSpec): Float32Array;
   /** Bytes malloc holds inside the module (leak tests). */
   _heapBytes(): number;
   /** Embind handles not yet deleted (leak tests). */

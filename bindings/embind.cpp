@@ -8,12 +8,16 @@
 #include <cstdint>
 
 #include "core/api.hpp"
+#include "core/feature_map_call.hpp"
+#include "core/token_shift.hpp"
 #include "lab/cost_query.hpp"
 #include "lab/measure.hpp"
 #include "lab/recall.hpp"
 
 using namespace emscripten;
 using attnlab::Call;
+using attnlab::FeatureMapCall;
+using attnlab::TokenShiftCall;
 using attnlab::Stepper;
 using attnlab::CostQuery;
 using attnlab::Bench;
@@ -96,6 +100,28 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("trials", optional_override([](const RecallJob& j) { return static_cast<double>(j.result().trials); }))
       .function("by_age", optional_override([](const RecallJob& j) { return address(j.result().by_age.data()); }))
       .function("by_age_size", optional_override([](const RecallJob& j) { return static_cast<double>(j.result().by_age.size()); }));
+
+  // Feature-map rows as linear attention uses them (core/feature_map_call.hpp).
+  class_<FeatureMapCall>("_FeatureMap")
+      .constructor<std::string>()
+      .function("set_number", &FeatureMapCall::set_number)
+      .function("set_string", &FeatureMapCall::set_string)
+      .function("input", optional_override([](FeatureMapCall& c, double len) { return address(c.input(static_cast<long>(len))); }))
+      .function("run", &FeatureMapCall::run)
+      .function("output", optional_override([](const FeatureMapCall& c) { return address(c.output().data()); }))
+      .function("output_size", optional_override([](const FeatureMapCall& c) { return static_cast<double>(c.output().size()); }));
+
+  // RWKV's token shift (core/token_shift.hpp).
+  class_<TokenShiftCall>("_TokenShift")
+      .constructor<>()
+      .function("set_number", &TokenShiftCall::set_number)
+      .function("set_string", &TokenShiftCall::set_string)
+      .function("input", optional_override([](TokenShiftCall& c, const std::string& name, double len) {
+                  return address(c.input(name, static_cast<long>(len)));
+                }))
+      .function("run", &TokenShiftCall::run)
+      .function("output", optional_override([](const TokenShiftCall& c) { return address(c.output().data()); }))
+      .function("output_size", optional_override([](const TokenShiftCall& c) { return static_cast<double>(c.output().size()); }));
 
   function("_variants_json", &attnlab::variants_json);
   function("_memory_budget", optional_override([]() { return attnlab::kMemoryBudgetBytes; }));

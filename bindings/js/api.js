@@ -384,6 +384,72 @@ function makeCore(M, simd) {
     return out;
   }
 
+  // The rows φ(x_t) exactly as linear attention computes them (cpp/core/feature_map_call.hpp).
+  function featureMap(name, x, options) {
+    if (typeof name !== 'string')
+      throw argError(TypeError, 'name', `expected a feature map name such as 'elu1', got ${describe(name)}`);
+    if (!isFloat32Array(x)) throw argError(TypeError, 'x', `expected a Float32Array [n, dk], got ${describe(x)}`);
+    checkObject('options', options, 'an object such as { n, dk }');
+    const opts = snapshot(options);
+    // No caller code runs between reading x's length and copying it (the options were read above).
+    const length = lengthOf.call(x);
+    if (length * 4 > budgetBytes)
+      throw argError(RangeError, 'x', `${Math.ceil((length * 4) / 1048576)} MiB, over the module's budget of ${budgetBytes / 1048576} MiB`);
+    const call = new M._FeatureMap(name);
+    live++;
+    try {
+      setOptions(call, opts);
+      // The allocation may grow wasm memory (a new HEAPF32): allocate first, then read the heap.
+      const ptr = call.input(length);
+      heap().set(x, ptr >>> 2);
+      const status = call.run();
+      if (status) throw statusError(status);
+      return read(call.output(), call.output_size());
+    } finally {
+      call.delete();
+      live--;
+    }
+  }
+
+  // RWKV's token shift, out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1} with x_{−1} = 0 (cpp/core/token_shift.hpp).
+  const shiftArgs = ['x', 'mu', 'n', 'd'];
+  function tokenShift(spec) {
+    checkObject('spec', spec, 'an object such as { x, mu, n, d }');
+    const args = snapshot(spec);
+    for (const [key, value] of Object.entries(args))
+      if (value !== undefined && !shiftArgs.includes(key))
+        throw argError(TypeError, key, 'not an argument of tokenShift; expected x, mu, n and d');
+    const { x, mu, n, d } = args;
+    const arrays = [
+      ['x', x, '[n, d]'],
+      ['mu', mu, '[d]'],
+    ];
+    let bytes = 0;
+    for (const [name, arr, shape] of arrays) {
+      if (arr === undefined) throw argError(TypeError, name, `missing; expected a Float32Array ${shape}`);
+      if (!isFloat32Array(arr)) throw argError(TypeError, name, `expected a Float32Array ${shape}, got ${describe(arr)}`);
+      bytes += lengthOf.call(arr) * 4;
+    }
+    if (bytes > budgetBytes)
+      throw argError(RangeError, 'x', `${Math.ceil(bytes / 1048576)} MiB of arrays, over the module's budget of ${budgetBytes / 1048576} MiB`);
+    const call = new M._TokenShift();
+    live++;
+    try {
+      setOptions(call, { n, d });
+      for (const [name, arr] of arrays) {
+        // Allocate first: the allocation may grow wasm memory and replace HEAPF32.
+        const ptr = call.input(name, lengthOf.call(arr));
+        heap().set(arr, ptr >>> 2);
+      }
+      const status = call.run();
+      if (status) throw statusError(status);
+      return read(call.output(), call.output_size());
+    } finally {
+      call.delete();
+      live--;
+    }
+  }
+
   return Object.freeze({
     info: Object.freeze({ version: M._version(), simd }),
     variants: () => JSON.parse(variantsJson),
@@ -395,6 +461,8 @@ function makeCore(M, simd) {
     measure,
     recall,
     recallSweep,
+    featureMap,
+    tokenShift,
     // For leak tests: bytes malloc holds now, and Embind handles not yet deleted.
     _heapBytes: () => M._heap_in_use(),
     _liveObjects: () => live,

@@ -86,6 +86,12 @@ long Sizes::of(const std::string& name) const {
   return it == dims.end() ? 0 : it->second;
 }
 
+ATTNLAB_COLD Status validate_size(const Config& cfg, const std::string& name, double max, long* out) {
+  return check_size(cfg, name, max, out);
+}
+
+ATTNLAB_COLD Status validate_option(const OptionSpec& o, const Config& cfg) { return check_option(o, cfg); }
+
 long input_length(const InputSpec& spec, const Sizes& s, bool whole_sequence) {
   long len = 1;
   for (const auto& d : spec.dims) len *= s.of(d);

@@ -34,6 +34,11 @@ Status validate_config(const Entry& e, const Config& cfg, bool with_n, Sizes* si
 // Checks an input array's values against its spec (finite, in range).
 Status validate_values(const InputSpec& spec, const float* data, long len);
 long input_length(const InputSpec& spec, const Sizes& s, bool whole_sequence);
+// The size and option checks run() applies, for the entry points that are not variants
+// (featureMap, tokenShift), so that their messages read the same: a size is a positive integer of
+// at most `max`; an option is checked against its spec (type, finiteness, range, integer).
+Status validate_size(const Config& cfg, const std::string& name, double max, long* out);
+Status validate_option(const OptionSpec& o, const Config& cfg);
 
 class Call {
  public:

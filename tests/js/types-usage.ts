@@ -7,6 +7,7 @@ import type {
   AttnlabState,
   Core,
   CostResult,
+  FeatureMapName,
   Form,
   MeasureResult,
   MemoryResult,
@@ -74,6 +75,13 @@ const byAge: Float32Array = recall.byAge;
 const sweep: RecallPoint[] = core.recallSweep({ variant: 'deltanet', keys: 'correlated', cosine: 0.3 }, { pairs: [4, 8] });
 void [macs, terms, shape, kv, median, byAge, sweep[0]?.pairs];
 
+const maps: FeatureMapName[] = ['elu1', 'relu', 'identity', 'taylor2', 'performer'];
+const phi: Float32Array = core.featureMap(maps[3], q, { n, dk: 8 });
+core.featureMap('performer', q, { n, dk: 8, features: 16, seed: 3 });
+void phi;
+const shifted: Float32Array = core.tokenShift({ x: q, mu: new Float32Array(8).fill(0.5), n, d: 8 });
+void shifted;
+
 const heap: number = core._heapBytes();
 const live: number = core._liveObjects();
 void [other, version, simd, out, final, o, st, t, heap, live];
@@ -94,5 +102,15 @@ s.t = 3;
 s.step(q);
 // @ts-expect-error recall keys are one of three kinds
 core.recall({ variant: 'linear', keys: 'sparse' });
+// @ts-expect-error featureMap names one of five maps
+core.featureMap('cosine', q, { n, dk: 8 });
+// @ts-expect-error featureMap needs dk
+core.featureMap('elu1', q, { n });
+// @ts-expect-error featureMap takes no linear options beyond features and seed
+core.featureMap('elu1', q, { n, dk: 8, normalize: false });
+// @ts-expect-error tokenShift's mu is a Float32Array [d]
+core.tokenShift({ x: q, mu: 0.5, n, d: 8 });
+// @ts-expect-error tokenShift needs d
+core.tokenShift({ x: q, mu: q, n });
 // @ts-expect-error twoOrders needs n, dk and dv
 core.twoOrders({ n: 10 });
