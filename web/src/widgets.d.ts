@@ -10,6 +10,7 @@ import type { Core } from './attnlab.js';
 export type WidgetName =
   | 'cost-curve'
   | 'attention-grid'
+  | 'kernel-view'
   | 'order-toggle'
   | 'state-stepper'
   | 'recall-sharpness'
@@ -97,6 +98,15 @@ export interface AttentionGridState {
   row: number;
   /** Selected key column, 0-based. */
   col: number;
+}
+export interface KernelViewState {
+  map: 'elu1' | 'relu' | 'identity' | 'taylor2' | 'performer';
+  d: 4 | 8 | 16 | 32 | 64;
+  /** Standard deviation of the sampled q and k entries. */
+  spread: 0.5 | 0.75 | 1 | 1.25 | 1.5;
+  /** Performer's number of random features (the other maps ignore it). */
+  features: 16 | 64 | 256 | 1024;
+  seed: number;
 }
 export interface OrderToggleState {
   order: 'qk' | 'kv';
@@ -215,6 +225,7 @@ export interface CostCurveElement extends AttnWidget<CostCurveState>, CostCurveS
   crossover(): number | null;
 }
 export interface AttentionGridElement extends AttnWidget<AttentionGridState>, AttentionGridState {}
+export interface KernelViewElement extends AttnWidget<KernelViewState>, KernelViewState {}
 export interface OrderToggleElement extends AttnWidget<OrderToggleState>, OrderToggleState {}
 export interface StateStepperElement extends AttnWidget<StateStepperState>, StateStepperState {}
 export interface RecallSharpnessElement extends AttnWidget<RecallSharpnessState>, RecallSharpnessState {}
@@ -238,6 +249,7 @@ export interface DecisionMapElement extends AttnWidget<DecisionMapState>, Decisi
 export interface WidgetElementMap {
   'cost-curve': CostCurveElement;
   'attention-grid': AttentionGridElement;
+  'kernel-view': KernelViewElement;
   'order-toggle': OrderToggleElement;
   'state-stepper': StateStepperElement;
   'recall-sharpness': RecallSharpnessElement;
@@ -261,6 +273,7 @@ declare global {
   interface HTMLElementTagNameMap {
     'attn-cost-curve': CostCurveElement;
     'attn-attention-grid': AttentionGridElement;
+    'attn-kernel-view': KernelViewElement;
     'attn-order-toggle': OrderToggleElement;
     'attn-state-stepper': StateStepperElement;
     'attn-recall-sharpness': RecallSharpnessElement;

@@ -8,7 +8,7 @@
  * match (no other key of that length has a larger dot product with it), so any readout that only
  * grows with the dot product (softmax at every temperature, and the Taylor map on these keys) ranks
  * the target first; feature maps such as elu+1, relu and Performer's make no such promise, and a
- * survey over SURVEY key sets counts how often the current readout really puts its largest weight on
+ * survey over a hundred key sets counts how often the current readout really puts its largest weight on
  * the target. The weights it puts on every token are computed by
  * the core: the values fed to the run are the rows of the n x n identity, so the output row of the
  * query is exactly its weight vector, as the core computed it. One slider walks a ladder from
