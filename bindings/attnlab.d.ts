@@ -252,6 +252,9 @@ export interface RecallSpec {
   d?: number;
   /** Number of key -> value pairs written (default 32). */
   pairs?: number;
+  /** After all pairs are written, the oldest `rewrites` keys are written again with fresh values
+   *  (before the gap and the queries): an integer in [0, pairs], default 0. */
+  rewrites?: number;
   /** Default 'random'. */
   keys?: RecallKeys;
   /** Pairwise key cosine for 'correlated' keys (default 0.5). */
@@ -264,8 +267,13 @@ export interface RecallSpec {
 }
 
 export interface RecallResult {
-  /** Fraction of queries decoded (nearest stored value) to their own value. */
+  /** Fraction of queries decoded to their key's current value: a rewritten key's new value counts as
+   *  right, its old one as wrong. Decoding picks the nearest by cosine of every value written (the
+   *  current ones and the overwritten ones); a readout within 1e-4 in cosine of two of them names
+   *  neither and counts as wrong (linear attention reads a rewritten key as old + new: a tie). */
   accuracy: number;
+  /** Fraction of the rewritten keys decoded to their new value; null when `rewrites` is 0. */
+  rewrittenAccuracy: number | null;
   meanCosine: number;
   /** Fraction retrieved essentially unchanged (cosine >= 0.99). */
   exact: number;
@@ -274,7 +282,8 @@ export interface RecallResult {
   /** signal / interference; Infinity when there is no interference. */
   sir: number;
   trials: number;
-  /** Accuracy per pair, oldest written first. */
+  /** Accuracy per pair, oldest first, a pair's age counting from its last write: the pairs written once
+   *  (oldest first), then the rewritten ones in the order they were rewritten. */
   byAge: Float32Array;
 }
 

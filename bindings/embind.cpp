@@ -92,6 +92,7 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("set_keys", &RecallJob::set_keys)
       .function("run", &RecallJob::run)
       .function("accuracy", optional_override([](const RecallJob& j) { return j.result().accuracy; }))
+      .function("rewritten_accuracy", optional_override([](const RecallJob& j) { return j.result().rewritten_accuracy; }))
       .function("mean_cosine", optional_override([](const RecallJob& j) { return j.result().mean_cosine; }))
       .function("exact", optional_override([](const RecallJob& j) { return j.result().exact; }))
       .function("signal", optional_override([](const RecallJob& j) { return j.result().signal; }))

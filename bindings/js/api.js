@@ -328,7 +328,7 @@ function makeCore(M, simd) {
     return query(() => costQuery.measure(id, reps), rest);
   }
 
-  const recallNumbers = ['d', 'pairs', 'gap', 'trials', 'seed', 'cosine'];
+  const recallNumbers = ['d', 'pairs', 'rewrites', 'gap', 'trials', 'seed', 'cosine'];
   function recall(spec) {
     checkObject('spec', spec, 'an object such as { variant, d, pairs, keys }');
     const { variant, options = {}, keys, ...rest } = spec;
@@ -352,8 +352,11 @@ function makeCore(M, simd) {
       if (keys !== undefined) job.set_keys(keys);
       const status = job.run();
       if (status) throw statusError(status);
+      const rewritten = job.rewritten_accuracy();
       return {
         accuracy: job.accuracy(),
+        // NaN in the core when nothing was rewritten; null here, so that it cannot pass for a number.
+        rewrittenAccuracy: Number.isNaN(rewritten) ? null : rewritten,
         meanCosine: job.mean_cosine(),
         exact: job.exact(),
         signal: job.signal(),

@@ -345,6 +345,16 @@ const labCases = [
   ['recall', 'keys unknown', () => core.recall({ variant: 'linear', d: 8, keys: 'diagonal' }), RangeError, 'keys', /expected 'orthogonal', 'random' or 'correlated', got 'diagonal'/],
   ['recall', 'keys a number', () => core.recall({ variant: 'linear', d: 8, keys: 1 }), TypeError, 'keys', /expected 'orthogonal', 'random' or 'correlated'/],
   ['recall', 'extra argument', () => core.recall({ variant: 'linear', d: 8, colour: 3 }), TypeError, 'colour', /not a recall argument; expected variant, options/],
+  ['recall', 'rewrites negative', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: -1 }), RangeError, 'rewrites', /expected an integer in \[0, pairs\] = \[0, 4\], got -1/],
+  ['recall', 'rewrites more than pairs', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: 5 }), RangeError, 'rewrites', /expected an integer in \[0, pairs\] = \[0, 4\], got 5/],
+  ['recall', 'rewrites more than the default 32 pairs', () => core.recall({ variant: 'deltanet', d: 8, rewrites: 33 }), RangeError, 'rewrites', /= \[0, 32\], got 33/],
+  ['recall', 'rewrites fractional', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: 1.5 }), RangeError, 'rewrites', /expected an integer, got 1.5/],
+  ['recall', 'rewrites NaN', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: NaN }), RangeError, 'rewrites', /expected an integer, got NaN/],
+  ['recall', 'rewrites Infinity', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: Infinity }), RangeError, 'rewrites', /expected an integer, got Infinity/],
+  ['recall', 'rewrites a string', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: '2' }), TypeError, 'rewrites', /expected a number, got '2'/],
+  ['recall', 'rewrites a boolean', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: true }), TypeError, 'rewrites', /expected a number, got boolean true/],
+  ['recall', 'rewrites null', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: null }), TypeError, 'rewrites', /expected a number, got null/],
+  ['recall', 'rewrites given as a variant option', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, options: { rewrites: 2 } }), TypeError, 'rewrites', /not an option of deltanet/],
   ['recall', 'pairs + gap over the memory budget', () => core.recall({ variant: 'softmax', d: 1024, pairs: 4096, gap: 65536 }), RangeError, 'pairs', /memory budget/],
   // recallSweep
   ['recallSweep', 'spec missing', () => core.recallSweep(), TypeError, 'spec', /expected an object/],
@@ -354,6 +364,7 @@ const labCases = [
   ['recallSweep', 'grid.d holds a string', () => core.recallSweep({ variant: 'linear' }, { d: [8, '16'] }), TypeError, 'grid.d', /expected a non-empty array of numbers/],
   ['recallSweep', 'grid.pairs holds NaN', () => core.recallSweep({ variant: 'linear', d: 8, trials: 1 }, { pairs: [4, NaN] }), RangeError, 'pairs', /expected an integer/],
   ['recallSweep', 'grid.d out of range', () => core.recallSweep({ variant: 'linear', trials: 1 }, { d: [0] }), RangeError, 'd', /expected an integer in \[1, 1024\]/],
+  ['recallSweep', 'a grid point with fewer pairs than rewrites', () => core.recallSweep({ variant: 'deltanet', d: 8, rewrites: 6, trials: 1 }, { pairs: [8, 4] }), RangeError, 'rewrites', /= \[0, 4\], got 6/],
   ['recallSweep', 'variant unknown', () => core.recallSweep({ variant: 'nope' }, { pairs: [4] }), RangeError, 'variant', /expected one of/],
 ];
 

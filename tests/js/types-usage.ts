@@ -72,6 +72,8 @@ const timed: MeasureResult = core.measure('softmax', { n: 256, dk: 64, dv: 64, f
 const median: number = timed.medianMs;
 const recall: RecallResult = core.recall({ variant: 'linear', options: { featureMap: 'identity' }, d: 16, pairs: 8 });
 const byAge: Float32Array = recall.byAge;
+const rewritten: number | null = core.recall({ variant: 'deltanet', d: 16, pairs: 8, rewrites: 4 }).rewrittenAccuracy;
+void rewritten;
 const sweep: RecallPoint[] = core.recallSweep({ variant: 'deltanet', keys: 'correlated', cosine: 0.3 }, { pairs: [4, 8] });
 void [macs, terms, shape, kv, median, byAge, sweep[0]?.pairs];
 
@@ -112,5 +114,9 @@ core.featureMap('elu1', q, { n, dk: 8, normalize: false });
 core.tokenShift({ x: q, mu: 0.5, n, d: 8 });
 // @ts-expect-error tokenShift needs d
 core.tokenShift({ x: q, mu: q, n });
+// @ts-expect-error rewrites is a number of keys
+core.recall({ variant: 'deltanet', rewrites: '4' });
+// @ts-expect-error rewrittenAccuracy may be null (no rewrites)
+const sure: number = recall.rewrittenAccuracy;
 // @ts-expect-error twoOrders needs n, dk and dv
 core.twoOrders({ n: 10 });
