@@ -1,7 +1,7 @@
 // Chapter 5's recall-lab widget in real Chromium against the built site.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, widgetReady, readoutText, settle, widgetSuite } from './lesson-support.mjs';
+import { openPage, widgetReady, readoutText, settle, widgetSuite, screenshot } from './lesson-support.mjs';
 
 const PAGE = 'chapters/05-the-catch.html';
 const TAG = 'attn-recall-lab';
@@ -53,17 +53,17 @@ widgetSuite(
     name: 'recall-lab',
     tag: TAG,
     page: PAGE,
-    defaults: { pairs: 48, d: 32, keys: 'random', cosine: 0.5, seed: 1 },
+    defaults: { mode: 'capacity', pairs: 48, d: 32, keys: 'random', cosine: 0.5, rewrites: 8, gap: 0, decay: 0.95, seed: 1 },
     url: {
       query: '?recall-lab.pairs=20&recall-lab.d=16&recall-lab.keys=orthogonal&recall-lab.seed=2',
-      state: { pairs: 20, d: 16, keys: 'orthogonal', cosine: 0.5, seed: 2 },
+      state: { mode: 'capacity', pairs: 20, d: 16, keys: 'orthogonal', cosine: 0.5, rewrites: 8, gap: 0, decay: 0.95, seed: 2 },
       change: async (page) => {
         await page.locator(TAG).locator('.surface').focus();
         await page.keyboard.press('ArrowRight');
       },
       changed: { pairs: 24, d: 16 },
     },
-    embed: { query: 'pairs=8&d=8', state: { pairs: 8, d: 8, keys: 'random', cosine: 0.5, seed: 1 } },
+    embed: { query: 'pairs=8&d=8&mode=decay&gap=32', state: { mode: 'decay', pairs: 8, d: 8, keys: 'random', cosine: 0.5, rewrites: 8, gap: 32, decay: 0.95, seed: 1 } },
     breakWith: { d: 0 },
     frameChanges: [{ pairs: 32 }, { pairs: 64 }, { pairs: 16 }, { pairs: 96 }, { pairs: 40 }],
   },
@@ -197,6 +197,113 @@ widgetSuite(
       const r = await recheck(page);
       assert.equal(r.at.softmax.accuracy, 1, 'one pair is always recalled');
       await context.close();
+    });
+    // The update and decay views are the chapter's second and third instances of the lab.
+    const instance = (page, mode) => page.locator(`${TAG}[mode="${mode}"]`);
+    const modeDone = (page, mode, timeout = 90000) =>
+      page.waitForFunction(
+        (m) => {
+          const p = document.querySelector(`attn-recall-lab[mode="${m}"]`)?._progress;
+          return p && !p.running && p.done === p.total;
+        },
+        mode,
+        { timeout },
+      );
+    // Every result of a mode instance recomputed by core.recall with the spec it used.
+    const recheckMode = (page, mode) =>
+      page.evaluate((m) => {
+        const el = document.querySelector(`attn-recall-lab[mode="${m}"]`);
+        const mismatches = [];
+        for (const [k, { spec, result }] of el._points) {
+          if (!result) continue;
+          const fresh = el.core.recall(spec);
+          if (fresh.accuracy !== result.accuracy || fresh.rewrittenAccuracy !== result.rewrittenAccuracy || fresh.byAge.some((v, i) => v !== result.byAge[i])) mismatches.push(k);
+        }
+        const at = Object.fromEntries(Object.entries(el._res.at).map(([k, a]) => [k, a?.result ? { accuracy: a.result.accuracy, rewritten: a.result.rewrittenAccuracy, byAge: Array.from(a.result.byAge), spec: a.spec } : null]));
+        return { mismatches, at, state: el.state };
+      }, mode);
+
+    test('update view: after R keys are written again, the delta rule returns their new value, linear attention and softmax do not', async () => {
+      const { page, context, log } = await openPage(env.browser, env.url());
+      await widgetReady(page, `${TAG}[mode="update"]`);
+      await instance(page, 'update').scrollIntoViewIfNeeded();
+      await modeDone(page, 'update');
+      const r = await recheckMode(page, 'update');
+      assert.deepEqual(r.mismatches, []);
+      assert.equal(r.state.pairs, 16);
+      assert.equal(r.at.delta.spec.rewrites, 8);
+      // the claims of chapter 5, through the core: with β = 1 and unit keys the delta rule reads the
+      // new value of every rewritten key; linear attention's old + new blend is a coin toss; softmax's
+      // two equal keys tie
+      assert.equal(r.at.delta.rewritten, 1);
+      assert.ok(r.at.linear.rewritten < 0.75, `linear: ${r.at.linear.rewritten}`);
+      assert.ok(r.at.softmax.rewritten < 0.1, `softmax: ${r.at.softmax.rewritten}`);
+      const text = await page.evaluate(() => {
+        const el = document.querySelector('attn-recall-lab[mode="update"]');
+        const div = [...el.shadowRoot.querySelectorAll('.readouts > div')].find((d) => d.querySelector('dt').textContent.startsWith('delta rule'));
+        return div.querySelector('dd').textContent.replace(/\s+/g, ' ').trim();
+      });
+      assert.match(text, /^100\.0% read back new of the 8 keys written twice; \d+\.\d% of all 16 keys/);
+      // orthogonal keys: no interference at all, and still only the delta rule returns the new value
+      await instance(page, 'update').getByLabel('Orthogonal').check();
+      await modeDone(page, 'update');
+      const o = await recheckMode(page, 'update');
+      assert.deepEqual(o.mismatches, []);
+      assert.equal(o.at.delta.rewritten, 1);
+      assert.equal(o.at.linear.rewritten, 0);
+      assert.deepEqual(log.errors, []);
+      await context.close();
+    });
+
+    test('decay view: RetNet, GLA and Mamba-2 agree at a constant rate and lose the oldest pairs first', async () => {
+      const { page, context, log } = await openPage(env.browser, env.url());
+      await widgetReady(page, `${TAG}[mode="decay"]`);
+      await instance(page, 'decay').scrollIntoViewIfNeeded();
+      await modeDone(page, 'decay');
+      const r = await recheckMode(page, 'decay');
+      assert.deepEqual(r.mismatches, []);
+      assert.equal(r.state.gap, 16);
+      assert.equal(r.state.pairs, 32);
+      const mean = (a, lo, hi) => a.slice(lo, hi).reduce((x, y) => x + y, 0) / (hi - lo);
+      for (const k of ['gla', 'mamba2']) assert.deepEqual(r.at[k].byAge, r.at.retnet.byAge, `${k} agrees with RetNet pair by pair`);
+      const dec = r.at.retnet.byAge;
+      const lin = r.at.linear.byAge;
+      assert.ok(mean(dec, 0, 8) + 0.3 < mean(dec, 24, 32), `decay: oldest quarter ${mean(dec, 0, 8)}, newest ${mean(dec, 24, 32)}`);
+      assert.ok(Math.abs(mean(lin, 0, 8) - mean(lin, 24, 32)) < 0.15, 'linear attention, which forgets nothing, is flat');
+      const agree = await page.evaluate(() => {
+        const el = document.querySelector('attn-recall-lab[mode="decay"]');
+        const div = [...el.shadowRoot.querySelectorAll('.readouts > div')].find((d) => d.querySelector('dt').textContent.startsWith('The three decaying'));
+        return div.querySelector('dd').textContent.replace(/\s+/g, ' ').trim();
+      });
+      assert.match(agree, /^differ by 0\.0 points/);
+      // more distractors: everything the decaying memories hold fades further
+      await instance(page, 'decay').getByLabel('Distractor tokens').selectOption('64');
+      await modeDone(page, 'decay');
+      const far = await recheckMode(page, 'decay');
+      assert.ok(far.at.retnet.accuracy < r.at.retnet.accuracy, `gap 64: ${far.at.retnet.accuracy} vs gap 16: ${r.at.retnet.accuracy}`);
+      assert.deepEqual(log.errors, []);
+      await context.close();
+    });
+
+    test('screenshots of the update and decay views at desktop and 375 px (light and dark)', async () => {
+      for (const [width, scheme] of [
+        [1280, 'light'],
+        [1280, 'dark'],
+        [375, 'light'],
+        [375, 'dark'],
+      ]) {
+        const { page, context } = await openPage(env.browser, env.url(), { viewport: { width, height: 900 }, colorScheme: scheme });
+        for (const mode of ['update', 'decay']) {
+          await widgetReady(page, `${TAG}[mode="${mode}"]`);
+          await instance(page, mode).scrollIntoViewIfNeeded();
+          await modeDone(page, mode);
+          await settle(page, 300);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at ${width}px`);
+          await screenshot(instance(page, mode), `recall-lab-${mode}-${width}-${scheme}`);
+        }
+        await context.close();
+      }
     });
   },
 );

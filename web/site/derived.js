@@ -53,3 +53,14 @@ export function memoryCrossover(core, id, d, options = {}, limit = 1 << 24) {
   const floats = (who, opts, n) => core.cost(who, { n, dk: d, dv: d, form: 'recurrent', ...opts }).stateFloats;
   return firstTrue((n) => floats('softmax', {}, n) >= floats(id, options, n), limit);
 }
+
+// Mean recall accuracy over one quarter of the pairs of a core.recall spec (0 = the oldest written,
+// 3 = the newest), from the accuracy by pair age the core returns.
+export function recallQuarter(core, spec, quarter) {
+  const a = core.recall(spec).byAge;
+  const lo = Math.floor((quarter * a.length) / 4);
+  const hi = Math.max(lo + 1, Math.floor(((quarter + 1) * a.length) / 4));
+  let s = 0;
+  for (let i = lo; i < hi; i++) s += a[i];
+  return s / (hi - lo);
+}
