@@ -135,12 +135,21 @@ export interface RecallSharpnessState {
   seed: number;
 }
 export interface RecallLabState {
+  /** capacity: accuracy against K; update: the oldest R keys written again, new value read back?;
+   *  decay: gap distractors, memories with a constant decay, accuracy pair by pair. */
+  mode: 'capacity' | 'update' | 'decay';
   /** K, key→value pairs, 1 … 256. */
   pairs: number;
   d: 8 | 16 | 32 | 64 | 128;
   keys: 'random' | 'orthogonal' | 'correlated';
   /** Pairwise cosine of correlated keys, 0 … 0.9. */
   cosine: number;
+  /** Update view: R, keys written a second time, 1 … 256 (at most K). */
+  rewrites: number;
+  /** Decay view: distractor tokens between the pairs and the queries. */
+  gap: 0 | 4 | 8 | 16 | 32 | 64 | 128 | 256;
+  /** Decay view: the fraction γ of the state kept per step. */
+  decay: 0.8 | 0.9 | 0.95 | 0.97 | 0.98 | 0.99 | 0.995 | 0.999;
   seed: number;
 }
 export interface SimulatorState {
@@ -210,6 +219,8 @@ export interface MeasuredPoint {
 export interface SweepPoint {
   K: number;
   accuracy: number;
+  /** Update view: share of the rewritten keys read back as their new value (null without rewrites). */
+  rewrittenAccuracy: number | null;
   meanCosine: number;
   sir: number;
   trials: number;
@@ -232,7 +243,7 @@ export interface RecallSharpnessElement extends AttnWidget<RecallSharpnessState>
 export interface RecallLabElement extends AttnWidget<RecallLabState>, RecallLabState {
   cancelSweep(): void;
   resumeSweep(): void;
-  /** Points computed so far for the current d, keys and seed, by memory. */
+  /** Points computed so far for the current view and settings, by memory. */
   sweepPoints(): Record<string, SweepPoint[]>;
 }
 export interface SimulatorElement extends AttnWidget<SimulatorState>, SimulatorState {
