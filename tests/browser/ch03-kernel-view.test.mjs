@@ -70,7 +70,7 @@ widgetSuite(
     },
     embed: { query: 'map=relu&d=32', state: { map: 'relu', d: 32, spread: 1, features: 64, seed: 1 } },
     breakWith: { d: 0 },
-    frameChanges: [{ map: 'taylor2' }, { map: 'performer' }, { d: 64 }, { spread: 1.5 }, { map: 'identity' }, { seed: 4 }],
+    frameChanges: [{ map: 'taylor2' }, { map: 'performer' }, { d: 32 }, { spread: 1.5 }, { map: 'identity' }, { seed: 4 }],
   },
   (env) => {
     test('every point is φ(q)·φ(k) of core.featureMap rows, the kernel the linear variant uses', async () => {

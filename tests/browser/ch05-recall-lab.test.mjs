@@ -10,7 +10,7 @@ const LABELS = { softmax: 'softmax attention', linear: 'linear attention', delta
 
 const sweepDone = async (page, timeout = 60000) => {
   // the sweep starts once the figure is on screen
-  await page.locator(TAG).scrollIntoViewIfNeeded();
+  await page.locator(TAG).first().scrollIntoViewIfNeeded();
   return page.waitForFunction(
     (t) => {
       const p = document.querySelector(t)._progress;
@@ -58,7 +58,7 @@ widgetSuite(
       query: '?recall-lab.pairs=20&recall-lab.d=16&recall-lab.keys=orthogonal&recall-lab.seed=2',
       state: { mode: 'capacity', pairs: 20, d: 16, keys: 'orthogonal', cosine: 0.5, rewrites: 8, gap: 0, decay: 0.95, seed: 2 },
       change: async (page) => {
-        await page.locator(TAG).locator('.surface').focus();
+        await page.locator(TAG).first().locator('.surface').focus();
         await page.keyboard.press('ArrowRight');
       },
       changed: { pairs: 24, d: 16 },
@@ -115,7 +115,7 @@ widgetSuite(
     test('correlated keys: the delta rule beats plain linear attention once the state is full', async () => {
       const { page, context } = await openPage(env.browser, env.url('?recall-lab.keys=correlated&recall-lab.pairs=128'));
       await widgetReady(page, TAG);
-      await page.locator(TAG).scrollIntoViewIfNeeded();
+      await page.locator(TAG).first().scrollIntoViewIfNeeded();
       await page.waitForFunction((t) => Object.values(document.querySelector(t)._res.at).every((a) => a?.result), TAG, { timeout: 30000 });
       const r = await recheck(page);
       assert.ok(r.at.delta.accuracy > r.at.linear.accuracy, `delta ${r.at.delta.accuracy} vs linear ${r.at.linear.accuracy}`);
@@ -142,7 +142,7 @@ widgetSuite(
           tick();
         });
       }, TAG);
-      await page.locator(TAG).getByLabel('State size d').selectOption('128');
+      await page.locator(TAG).first().getByLabel('State size d').selectOption('128');
       await page.evaluate(() => window.__cancelled);
       await settle(page);
       const p = await page.evaluate((t) => document.querySelector(t)._progress, TAG);
@@ -150,7 +150,7 @@ widgetSuite(
       assert.ok(p.done < p.total);
       const text = await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('.progress').textContent.replace(/\s+/g, ' '), TAG);
       assert.match(text, /Sweep cancelled after \d+ of 42 runs/);
-      await page.locator(TAG).getByRole('button', { name: 'Finish the sweep' }).click();
+      await page.locator(TAG).first().getByRole('button', { name: 'Finish the sweep' }).click();
       await sweepDone(page, 120000);
       // each slice is one or a few core.recall calls aimed at 15 ms of the main thread's own time
       // (wall times on a shared machine include waiting for a CPU); the trace stops before the
@@ -175,7 +175,7 @@ widgetSuite(
     test('keyboard: ← → change K, ↑ ↓ change d, Home / End', async () => {
       const { page, context } = await openPage(env.browser, env.url());
       await widgetReady(page, TAG);
-      await page.locator(TAG).locator('.surface').focus();
+      await page.locator(TAG).first().locator('.surface').focus();
       const state = () => page.evaluate((t) => document.querySelector(t).state, TAG);
       await page.keyboard.press('ArrowRight');
       await settle(page);
@@ -241,7 +241,9 @@ widgetSuite(
       const text = await page.evaluate(() => {
         const el = document.querySelector('attn-recall-lab[mode="update"]');
         const div = [...el.shadowRoot.querySelectorAll('.readouts > div')].find((d) => d.querySelector('dt').textContent.startsWith('delta rule'));
-        return div.querySelector('dd').textContent.replace(/\s+/g, ' ').trim();
+        const dd = div.querySelector('dd');
+        const value = [...dd.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
+        return `${value} ${dd.querySelector('small').textContent}`.replace(/\s+/g, ' ').trim();
       });
       assert.match(text, /^100\.0% read back new of the 8 keys written twice; \d+\.\d% of all 16 keys/);
       // orthogonal keys: no interference at all, and still only the delta rule returns the new value
@@ -273,7 +275,8 @@ widgetSuite(
       const agree = await page.evaluate(() => {
         const el = document.querySelector('attn-recall-lab[mode="decay"]');
         const div = [...el.shadowRoot.querySelectorAll('.readouts > div')].find((d) => d.querySelector('dt').textContent.startsWith('The three decaying'));
-        return div.querySelector('dd').textContent.replace(/\s+/g, ' ').trim();
+        const dd = div.querySelector('dd');
+        return [...dd.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').replace(/\s+/g, ' ').trim();
       });
       assert.match(agree, /^differ by 0\.0 points/);
       // more distractors: everything the decaying memories hold fades further

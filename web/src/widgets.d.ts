@@ -101,7 +101,7 @@ export interface AttentionGridState {
 }
 export interface KernelViewState {
   map: 'elu1' | 'relu' | 'identity' | 'taylor2' | 'performer';
-  d: 4 | 8 | 16 | 32 | 64;
+  d: 4 | 8 | 16 | 32;
   /** Standard deviation of the sampled q and k entries. */
   spread: 0.5 | 0.75 | 1 | 1.25 | 1.5;
   /** Performer's number of random features (the other maps ignore it). */
