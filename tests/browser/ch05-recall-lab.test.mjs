@@ -200,13 +200,16 @@ widgetSuite(
     });
     // The update and decay views are the chapter's second and third instances of the lab.
     const instance = (page, mode) => page.locator(`${TAG}[mode="${mode}"]`);
-    const modeDone = (page, mode, timeout = 90000) =>
+    // Done when the instance's runs are finished for its current state (`want`: state fields that a
+    // change just set, so a finished earlier run does not count).
+    const modeDone = (page, mode, want = {}, timeout = 90000) =>
       page.waitForFunction(
-        (m) => {
-          const p = document.querySelector(`attn-recall-lab[mode="${m}"]`)?._progress;
-          return p && !p.running && p.done === p.total;
+        ([m, w]) => {
+          const el = document.querySelector(`attn-recall-lab[mode="${m}"]`);
+          const p = el?._progress;
+          return p && !p.running && p.done === p.total && Object.entries(w).every(([k, v]) => el._res?.[k] === v) && Object.values(el._res.at).every((a) => a?.result);
         },
-        mode,
+        [mode, want],
         { timeout },
       );
     // Every result of a mode instance recomputed by core.recall with the spec it used.
@@ -248,7 +251,7 @@ widgetSuite(
       assert.match(text, /^100\.0% read back new of the 8 keys written twice; \d+\.\d% of all 16 keys/);
       // orthogonal keys: no interference at all, and still only the delta rule returns the new value
       await instance(page, 'update').getByLabel('Orthogonal').check();
-      await modeDone(page, 'update');
+      await modeDone(page, 'update', { keys: 'orthogonal' });
       const o = await recheckMode(page, 'update');
       assert.deepEqual(o.mismatches, []);
       assert.equal(o.at.delta.rewritten, 1);
@@ -281,7 +284,7 @@ widgetSuite(
       assert.match(agree, /^differ by 0\.0 points/);
       // more distractors: everything the decaying memories hold fades further
       await instance(page, 'decay').getByLabel('Distractor tokens').selectOption('64');
-      await modeDone(page, 'decay');
+      await modeDone(page, 'decay', { gap: 64 });
       const far = await recheckMode(page, 'decay');
       assert.ok(far.at.retnet.accuracy < r.at.retnet.accuracy, `gap 64: ${far.at.retnet.accuracy} vs gap 16: ${r.at.retnet.accuracy}`);
       assert.deepEqual(log.errors, []);

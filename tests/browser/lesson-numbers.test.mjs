@@ -1,18 +1,11 @@
 // The numbers in the lesson's prose were computed by the core when the site was built
 // (web/plugins/site.js). Here each one is recomputed in the browser by the core the page loaded, and
 // must read the same; a number the build could not compute fails the test.
-import { readFileSync } from 'node:fs';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveSite, launch, openPage } from './lesson-support.mjs';
 import { CHAPTERS } from '../../web/site/chapters.js';
-
-// web/site/derived.js, the searches some prose numbers use, as source to evaluate in the page (it is
-// self-contained): its exports become plain functions, bound below to the page's core.
-const DERIVED_URL = new URL('../../web/site/derived.js', import.meta.url);
-const DERIVED_SOURCE = readFileSync(DERIVED_URL, 'utf8');
-const DERIVED_NAMES = [...DERIVED_SOURCE.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
-const DERIVED_BODY = `${DERIVED_SOURCE.replace(/^export /gm, '')}\nreturn { ${DERIVED_NAMES.join(', ')} };`;
+import { DERIVED_BODY } from './derived-source.mjs';
 
 describe('numbers in the lesson text', () => {
   let server;
