@@ -49,7 +49,9 @@ async function checkReadouts(page) {
   const sum = e.weights.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - 1) < 1e-3, `weights sum to ${sum}`);
   // the survey: over 100 key sets (seeds seed … seed + 99), how often this rung's largest weight is
-  // on the target, recounted with fresh core runs on the class's own inputs
+  // on the target, recounted with fresh core runs on the class's own inputs (it is counted after the
+  // figure paints)
+  await page.waitForFunction((t) => document.querySelector(t)._res.survey !== null, TAG, { timeout: 20000 });
   const survey = await page.evaluate((t) => {
     const el = document.querySelector(t);
     const W = el.constructor;

@@ -187,6 +187,7 @@ describe('the lesson’s claims, computed by the page’s core', () => {
         const w = el.core.run(call.id, W.inputsFor(1, n, d, target), { n, dk: d, dv: n, form: 'parallel', ...call.options }).output.slice((n - 1) * n);
         if (w.indexOf(Math.max(...w)) !== target - 1) defaultFirst = false;
       }
+      while (el._res.survey === null) await new Promise((r) => setTimeout(r, 20));
       return { first, defaultFirst, survey: el._res.survey, rung: el.rung };
     });
     assert.equal(out.error, undefined, out.error);

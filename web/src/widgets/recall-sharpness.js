@@ -41,6 +41,7 @@ import { AttnWidget, stateProperties, readout, dataTable } from '../frame/widget
 import { observeWidth, unobserveWidth, drawAxes } from '../frame/chart.js';
 import { fixed, short } from '../frame/format.js';
 import { tokenVectors, identityRows } from '../core/inputs.js';
+import { runInSlices } from '../core/slices.js';
 
 // The ladder, from the bluntest readout to the sharpest. Feature maps are the core's own options.
 export const LADDER = [
@@ -179,6 +180,7 @@ export class RecallSharpness extends AttnWidget {
 
   onDispose() {
     unobserveWidth(this);
+    this._surveyAbort?.abort();
   }
 
   titleText() {
@@ -188,7 +190,7 @@ export class RecallSharpness extends AttnWidget {
   describe() {
     const r = this._res;
     if (!r) return '';
-    return `Bar chart of the attention weights that the query of token ${r.n} puts on tokens 1 to ${r.n}, for ${r.rung.label}. All keys have the same length and the query equals the key of token ${r.target}, the target, which receives ${fixed(r.weights[r.target - 1])} of the weight; the largest weight elsewhere is ${fixed(r.other.w)} on token ${r.other.j}. Over ${SURVEY} key sets, this readout puts its largest weight on the target in ${r.survey} of them. Below, the weight on the target at every step of the ladder from linear attention to sharp softmax.`;
+    return `Bar chart of the attention weights that the query of token ${r.n} puts on tokens 1 to ${r.n}, for ${r.rung.label}. All keys have the same length and the query equals the key of token ${r.target}, the target, which receives ${fixed(r.weights[r.target - 1])} of the weight; the largest weight elsewhere is ${fixed(r.other.w)} on token ${r.other.j}. ${r.survey === null ? '' : `Over ${SURVEY} key sets, this readout puts its largest weight on the target in ${r.survey} of them.`} Below, the weight on the target at every step of the ladder from linear attention to sharp softmax.`;
   }
 
   compute(changed) {
@@ -211,20 +213,40 @@ export class RecallSharpness extends AttnWidget {
   }
 
   // In how many of SURVEY key sets (seeds seed … seed + SURVEY − 1) the current rung puts its largest
-  // weight on the target: one core run per key set, kept per setting.
+  // weight on the target: one core run per key set, kept per setting. A survey not yet counted is
+  // counted after the figure has painted, a few key sets per task, so a change never waits for it;
+  // meanwhile the readout says so (null).
   _survey(n, d, target) {
     const key = `${this.rung}|${n}|${d}|${target}|${this.seed}`;
-    let hits = this._surveys.get(key);
-    if (hits === undefined) {
-      hits = 0;
-      for (let s = 0; s < SURVEY; s++) {
-        const w = queryWeights(this.core, sharpnessInputs(this.seed + s, n, d, target), LADDER[this.rung], n, d);
-        if (argmax(w) === target - 1) hits++;
+    const hits = this._surveys.get(key);
+    // any survey still counting is for other settings now
+    this._surveyAbort?.abort();
+    this._surveyAbort = null;
+    if (hits !== undefined) return hits;
+    const abort = new AbortController();
+    this._surveyAbort = abort;
+    const { rung, seed } = this;
+    let count = 0;
+    const jobs = Array.from({ length: SURVEY / 10 }, (_, b) => () => {
+      for (let s = b * 10; s < (b + 1) * 10; s++) {
+        const w = queryWeights(this.core, sharpnessInputs(seed + s, n, d, target), LADDER[rung], n, d);
+        if (argmax(w) === target - 1) count++;
       }
-      if (this._surveys.size > 200) this._surveys.clear();
-      this._surveys.set(key, hits);
-    }
-    return hits;
+    });
+    runInSlices(jobs, { signal: abort.signal }).then(
+      () => {
+        if (this._surveys.size > 200) this._surveys.clear();
+        this._surveys.set(key, count);
+        if (this._surveyAbort !== abort || !this._res) return;
+        this._surveyAbort = null;
+        this._res = { ...this._res, survey: count };
+        this.requestUpdate();
+      },
+      (err) => {
+        if (err.name !== 'AbortError' && this._surveyAbort === abort) this._error = `The survey failed: ${err.message}`;
+      },
+    );
+    return null;
   }
 
   // The current rung's weights and the largest weight off the target.
@@ -411,7 +433,7 @@ export class RecallSharpness extends AttnWidget {
       ${readout('Largest elsewhere', fixed(r.other.w), `token ${r.other.j}`)}
       ${readout('Readout', r.rung.label, r.call.id === 'softmax' ? `core.run('softmax'), scale ${short(r.call.options.scale)}` : `core.run('linear'), featureMap '${r.call.options.featureMap}'`)}
       ${readout('Weights add up to', fixed(sum), r.rung.family === 'softmax' ? 'the softmax normalises' : 'normalised by φ(q)·z')}
-      ${readout('Target ranked first', `${r.survey} of ${SURVEY}`, `key sets, seeds ${this.seed} to ${this.seed + SURVEY - 1}, ${r.rung.short ?? r.rung.label}`)}
+      ${readout('Target ranked first', r.survey === null ? 'counting…' : `${r.survey} of ${SURVEY}`, `key sets, seeds ${this.seed} to ${this.seed + SURVEY - 1}, ${r.rung.short ?? r.rung.label}`)}
     `;
   }
 
