@@ -100,12 +100,22 @@ export interface RunOptions extends Sizes {
 }
 
 export interface StateOptions extends Sizes {
-  [option: string]: OptionValue;
+  /**
+   * A state to start from instead of the empty one: what `run` (any form) or `state()` returned. A
+   * fixed-size state must have exactly its length; a KV cache (softmax, sliding_window) whole rows
+   * [k, v] (at most `window` rows) and counts as that many tokens in `t`. Every value must be finite.
+   * It may also be given in `channelInputs` (not both). `reset()` returns to the empty state.
+   */
+  initialState?: Float32Array;
+  [option: string]: OptionValue | Float32Array | undefined;
 }
 
 /** Row-major Float32Arrays: per-token inputs [n, X] (token t at [t*X, (t+1)*X)), per-channel [X]. */
 export interface RunInputs {
-  /** A state to start from (recurrent and chunkwise forms), laid out as `run` returns it. */
+  /**
+   * A state to start from (recurrent and chunkwise forms), laid out as `run` returns it; checked for
+   * length and finiteness. A KV cache (softmax, sliding_window) is continued by the recurrent form only.
+   */
   initialState?: Float32Array;
   [input: string]: Float32Array | undefined;
 }
@@ -113,8 +123,12 @@ export interface RunInputs {
 export interface RunResult {
   /** [n, dv] (or the variant's output width). */
   output: Float32Array;
-  /** Final recurrent state; null for the parallel form. */
-  state: Float32Array | null;
+  /**
+   * The final state, equal (to float32 rounding) to what the recurrent form ends with, for every form:
+   * a prompt read in parallel can be continued token by token (`createState(id, { ...sizes,
+   * initialState: state })`). Softmax's is the KV cache, rows [k_j, v_j].
+   */
+  state: Float32Array;
 }
 
 /** A recurrent state stepped token by token; call dispose() when done (it frees wasm memory). */
@@ -330,7 +344,10 @@ export interface Core {
   variants(): VariantInfo[];
   /** Runs a variant over a whole sequence. Throws TypeError/RangeError naming the bad argument. */
   run(id: VariantId, inputs: RunInputs, options: RunOptions): RunResult;
-  /** A state for token-by-token stepping; channelInputs holds per-channel inputs, if any. */
+  /**
+   * A state for token-by-token stepping; channelInputs holds per-channel inputs, if any, and may hold
+   * `initialState` (see StateOptions.initialState) to continue from a state `run` handed on.
+   */
   createState(id: VariantId, options: StateOptions, channelInputs?: Record<string, Float32Array>): AttnlabState;
   /** Analytic cost of a form: macs, flops, exps, state and peak memory (exact, checked by counting). */
   cost(id: VariantId, options: CostOptions): CostResult;

@@ -1,4 +1,4 @@
-// Embind registration of the core API (cpp/core/api.hpp), one-to-one. Raw entries carry an
+// Embind registration of the core API (cpp/api/api.hpp), one-to-one. Raw entries carry an
 // underscore: only bindings/js/api.js calls them. The adapters below only turn a pointer into a
 // number (a byte offset into the wasm heap) so that JS can copy whole arrays in and out of
 // HEAPF32: one call per array, never one per element.
@@ -7,9 +7,9 @@
 
 #include <cstdint>
 
-#include "core/api.hpp"
-#include "core/feature_map_call.hpp"
-#include "core/token_shift.hpp"
+#include "api/api.hpp"
+#include "api/feature_map_call.hpp"
+#include "api/token_shift.hpp"
 #include "lab/cost_query.hpp"
 #include "lab/measure.hpp"
 #include "lab/recall.hpp"
@@ -20,7 +20,6 @@ using attnlab::FeatureMapCall;
 using attnlab::TokenShiftCall;
 using attnlab::Stepper;
 using attnlab::CostQuery;
-using attnlab::Bench;
 using attnlab::RecallJob;
 
 namespace {
@@ -75,14 +74,6 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("measure", &CostQuery::measure)
       .function("json", optional_override([](const CostQuery& q) { return q.json(); }));
 
-  // Timing spread over frames: inputs drawn once, then a few runs per slice.
-  class_<Bench>("_Bench")
-      .constructor<std::string>()
-      .function("set_number", &Bench::set_number)
-      .function("set_string", &Bench::set_string)
-      .function("init", &Bench::init)
-      .function("run", optional_override([](Bench& b, double runs) { return b.run(static_cast<int>(runs)); }));
-
   // Associative recall (cpp/lab/recall.hpp).
   class_<RecallJob>("_RecallJob")
       .constructor<std::string>()
@@ -102,7 +93,7 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("by_age", optional_override([](const RecallJob& j) { return address(j.result().by_age.data()); }))
       .function("by_age_size", optional_override([](const RecallJob& j) { return static_cast<double>(j.result().by_age.size()); }));
 
-  // Feature-map rows as linear attention uses them (core/feature_map_call.hpp).
+  // Feature-map rows as linear attention uses them (api/feature_map_call.hpp).
   class_<FeatureMapCall>("_FeatureMap")
       .constructor<std::string>()
       .function("set_number", &FeatureMapCall::set_number)
@@ -112,7 +103,7 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("output", optional_override([](const FeatureMapCall& c) { return address(c.output().data()); }))
       .function("output_size", optional_override([](const FeatureMapCall& c) { return static_cast<double>(c.output().size()); }));
 
-  // RWKV's token shift (core/token_shift.hpp).
+  // RWKV's token shift (api/token_shift.hpp).
   class_<TokenShiftCall>("_TokenShift")
       .constructor<>()
       .function("set_number", &TokenShiftCall::set_number)

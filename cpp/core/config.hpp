@@ -10,6 +10,11 @@
 
 namespace attnlab {
 
+// Limits of the module. The most a single call may allocate (inputs, outputs, state and scratch together).
+constexpr double kMemoryBudgetBytes = 256.0 * 1024 * 1024;
+constexpr double kMaxLength = 1 << 24;  // tokens per call
+constexpr double kMaxDim = 4096;        // any other size
+
 enum class Form { parallel, recurrent, chunkwise };
 
 const char* form_name(Form f);

@@ -1,10 +1,10 @@
-// core.featureMap (core/feature_map_call.hpp): the rows φ(x_t) are the ones linear attention uses.
+// core.featureMap (api/feature_map_call.hpp): the rows φ(x_t) are the ones linear attention uses.
 // The decisive check rebuilds linear attention's output from featureMap rows alone, in float64:
 // unnormalised, o_t = Σ_{j<=t} (φ(q_t)·φ(k_j)) v_j; normalised, that over Σ_{j<=t} φ(q_t)·φ(k_j) + eps.
 #include "support.hpp"
 
-#include "core/feature_map_call.hpp"
-#include "variants/feature_maps.hpp"
+#include "api/feature_map_call.hpp"
+#include "core/feature_maps.hpp"
 
 using namespace attnlab;
 using namespace attnlab_test;

@@ -43,7 +43,7 @@ TEST_CASE("every form of every variant matches the float64 reference", "[forms]"
             fill(c, in);
             REQUIRE(c.run() == "");
             ATTNLAB_CHECK_CLOSE(c.output(), ref.output_ref(), tolerance(info.id, f));
-            if (f != Form::parallel) ATTNLAB_CHECK_CLOSE(c.state(), ref.state_ref(), tolerance(info.id, f));
+            ATTNLAB_CHECK_CLOSE(c.state(), ref.state_ref(), tolerance(info.id, f));
           }
         }
       }

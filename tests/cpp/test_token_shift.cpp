@@ -1,10 +1,10 @@
-// core.tokenShift (core/token_shift.hpp) against a plain float64 loop of its definition,
+// core.tokenShift (api/token_shift.hpp) against a plain float64 loop of its definition,
 // out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1} with x_{−1} = 0, and its refusals of bad input.
 #include "support.hpp"
 
 #include <cfloat>
 
-#include "core/token_shift.hpp"
+#include "api/token_shift.hpp"
 
 using namespace attnlab;
 using namespace attnlab_test;

@@ -11,9 +11,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 
 using namespace attnlab;
 
@@ -81,19 +82,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   if (b.u8() & 1) c.set_number("chunk", b.u8() & 1 ? static_cast<double>(b.raw_float()) : 1 + b.u8() % 50);
   const bool raw_options = b.u8() & 1;
   std::string opts;  // the options chosen, for the failure report
+  std::vector<std::pair<std::string, double>> num_opts;  // and again for the seeded stepper below
+  std::vector<std::pair<std::string, std::string>> str_opts;
   for (const auto& o : info.options) {
     if (!(b.u8() & 1)) continue;
     if (!o.choices.empty()) {
       const std::string& ch = o.choices[b.u8() % o.choices.size()];
       c.set_string(o.name, ch);
+      str_opts.emplace_back(o.name, ch);
       opts += " " + o.name + "=" + ch;
     } else if (raw_options) {
       const float x = b.raw_float();
       c.set_number(o.name, x);
+      num_opts.emplace_back(o.name, x);
       opts += " " + o.name + "=" + fmt(x);
     } else if (o.boolean) {
       const int x = b.u8() & 1;
       c.set_number(o.name, x);
+      num_opts.emplace_back(o.name, x);
       opts += " " + o.name + "=" + std::to_string(x);
     } else {
       const double lo = std::max(o.lo, -4.0), hi = std::min(o.hi, 4.0);
@@ -102,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
       if (o.lo_open && x <= o.lo) x = o.lo + 1e-3;
       if (o.hi_open && x >= o.hi) x = o.hi - 1e-3;
       c.set_number(o.name, x);
+      num_opts.emplace_back(o.name, x);
       opts += " " + o.name + "=" + fmt(x);
     }
   }
@@ -135,5 +142,48 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   // Stabilised states may hold sentinels like -1e38 but never NaN or infinity.
   for (float x : c.state())
     if (std::isnan(x) || std::isinf(x)) fail("non-finite state from " + info.id);
+
+  // Every form hands on its state: seed a stepper with it (now and then damaged: one float short or
+  // long, or a NaN) and step a few of the same tokens on. A damaged seed must be a clean error.
+  Stepper s(info.id);
+  for (const auto& kv : sizes.dims) s.set_number(kv.first, static_cast<double>(kv.second));
+  for (const auto& kv : num_opts) s.set_number(kv.first, kv.second);
+  for (const auto& kv : str_opts) s.set_string(kv.first, kv.second);
+  std::vector<float> seed = c.state();
+  const int damage = b.u8() % 8;
+  if (damage == 1) seed.push_back(0.f);
+  if (damage == 2 && !seed.empty()) seed.pop_back();
+  if (damage == 3 && !seed.empty()) seed[b.u8() % seed.size()] = NAN;
+  std::copy(seed.begin(), seed.end(), s.channel_input("initialState", static_cast<long>(seed.size())));
+  for (size_t i = 0; i < info.inputs.size(); ++i) {
+    const InputSpec& spec = info.inputs[i];
+    if (spec.per_token) continue;
+    const long len = input_length(spec, sizes, false);
+    float* p = s.channel_input(spec.name, len);
+    for (long j = 0; j < len; ++j) p[j] = in_range(spec, b.unit(), mag);
+  }
+  g_case += " seeded stepper, damage=" + std::to_string(damage);
+  const Status si = s.init();
+  if (!si.empty()) {
+    if (!clean_error(si)) fail("unclean error from a seeded " + info.id + " stepper: " + si);
+    return 0;
+  }
+  // One float more or less breaks any state's length (a KV cache's whole rows too); NaN is never finite.
+  if (damage >= 1 && damage <= 3) fail("a damaged seed was accepted by " + info.id);
+  for (int t = 0; t < 3; ++t) {
+    for (const auto& spec : info.inputs) {
+      if (!spec.per_token) continue;
+      const long w = input_length(spec, sizes, false);
+      float* p = s.token_input(spec.name);
+      for (long j = 0; j < w; ++j) p[j] = in_range(spec, b.unit(), mag);
+    }
+    const Status ss = s.step();
+    if (!ss.empty()) {
+      if (!clean_error(ss)) fail("unclean error stepping a seeded " + info.id + ": " + ss);
+      return 0;
+    }
+    for (float x : s.output())
+      if (!std::isfinite(x)) fail("non-finite output from a seeded " + info.id + " stepper");
+  }
   return 0;
 }

@@ -658,3 +658,87 @@ test('re-entrant calls from getters and event handlers give the plain result', (
   figures.reentrant++;
   stillWorks('re-entrant calls', live);
 });
+
+// Issue 13, item 1: a length-tracking Float32Array over a resizable ArrayBuffer, resized by user code
+// that runs while the call is being set up (an options getter, an inputs getter, a getter of an extra
+// key of a token). Before the fix the copy into the heap used the array's length at copy time, wrote
+// past its block and left every later call with "memory access out of bounds". Each case must give
+// the plain result or a clean named TypeError/RangeError, and the core must keep working.
+test('arrays resized by getters during a call: a correct result or a named error, never a corrupt heap', () => {
+  const n = 4;
+  const dk = 2;
+  const dv = 2;
+  const opts = { n, dk, dv, featureMap: 'identity' };
+  const r2 = rng(41);
+  const fill = (a) => {
+    for (let i = 0; i < a.length; i++) a[i] = r2.normal();
+    return a;
+  };
+  const tracking = (len) => fill(new Float32Array(new ArrayBuffer(len * 4, { maxByteLength: len * 4 * 4096 })));
+  const resizes = [
+    ['grow x2', (a, len) => a.buffer.resize(len * 4 * 2)],
+    ['grow x4096', (a, len) => a.buffer.resize(len * 4 * 4096)],
+    ['shrink', (a, len) => a.buffer.resize((len - 1) * 4)],
+    ['shrink to 0', (a) => a.buffer.resize(0)],
+  ];
+  const outcomes = [];
+  // A clean outcome: the plain result, or a TypeError/RangeError naming an argument.
+  function check(label, fn, plain) {
+    const live = core._liveObjects();
+    let result;
+    let error;
+    try {
+      result = fn();
+    } catch (e) {
+      error = e;
+    }
+    if (error) {
+      assert.ok(error instanceof TypeError || error instanceof RangeError, `${label}: ${error}`);
+      assert.ok(typeof error.argument === 'string' && error.message.startsWith(`${error.argument}: `), `${label}: ${error.message}`);
+      outcomes.push(`${label}: ${error.constructor.name} ${error.message.split(';')[0]}`);
+    } else {
+      assertBitEqual(result, plain, `${label}: result`);
+      outcomes.push(`${label}: plain result`);
+    }
+    stillWorks(label, live);
+  }
+  for (const [how, resize] of resizes) {
+    // run: the options getter resizes q after the inputs object was handed in.
+    {
+      const q = tracking(n * dk);
+      const k = fill(new Float32Array(n * dk));
+      const v = fill(new Float32Array(n * dv));
+      const plain = core.run('linear', { q: q.slice(), k, v }, opts).output;
+      const o = { ...opts, get n() { resize(q, n * dk); return n; } };
+      check(`run, options getter, ${how}`, () => core.run('linear', { q, k, v }, o).output, plain);
+    }
+    // run: a later input's getter resizes an earlier input.
+    {
+      const q = tracking(n * dk);
+      const k = fill(new Float32Array(n * dk));
+      const v = fill(new Float32Array(n * dv));
+      const plain = core.run('linear', { q: q.slice(), k, v }, opts).output;
+      const inputs = { q, k, get v() { resize(q, n * dk); return v; } };
+      check(`run, inputs getter, ${how}`, () => core.run('linear', inputs, opts).output, plain);
+    }
+    // step: the getter of an extra (undefined) key resizes a row that was already read.
+    {
+      const q = tracking(dk);
+      const k = fill(new Float32Array(dk));
+      const v = fill(new Float32Array(dv));
+      const ref = core.createState('linear', { dk, dv, featureMap: 'identity' });
+      const plain = ref.step({ q: q.slice(), k, v });
+      ref.dispose();
+      const s = core.createState('linear', { dk, dv, featureMap: 'identity' });
+      try {
+        const token = { q, k, v, get extra() { resize(q, dk); return undefined; } };
+        check(`step, extra key getter, ${how}`, () => s.step(token), plain);
+        // The state is still usable and steps from where it was.
+        assert.equal(s.step({ q: fill(new Float32Array(dk)), k, v }).length, dv);
+      } finally {
+        s.dispose();
+      }
+    }
+  }
+  console.log(`# resizable buffers: ${outcomes.length} cases\n#   ${outcomes.join('\n#   ')}`);
+});

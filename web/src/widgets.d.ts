@@ -123,6 +123,8 @@ export interface StateStepperState {
   d: 2 | 3 | 4 | 6 | 8 | 12 | 16;
   seed: number;
   compare: boolean;
+  /** Tokens the parallel form reads at once before stepping (its final state seeds the stepper), 0 … length. */
+  prefill: number;
 }
 export interface RecallSharpnessState {
   /** Position on the ladder from linear attention (0) to sharp softmax (8). */

@@ -1,10 +1,10 @@
-#include "core/feature_map_call.hpp"
+#include "api/feature_map_call.hpp"
 
 #include <cmath>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 #include "core/primitives.hpp"
-#include "variants/feature_maps.hpp"
+#include "core/feature_maps.hpp"
 #include "variants/linear.hpp"
 
 namespace attnlab {

@@ -1,8 +1,8 @@
-#include "core/token_shift.hpp"
+#include "api/token_shift.hpp"
 
 #include <cmath>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 
 namespace attnlab {
 

@@ -60,5 +60,13 @@ struct Map {
   double apply_ref(const float* x, double scale, double* phi) const;
 };
 
+// Counted work of φ on one row (apply / apply_rows), for the cost model: elu1 dk macs and up to dk
+// exps (only inputs <= 0 take exp: the data decides, hence exps_variable); relu, identity dk;
+// taylor2 3 dk + dk^2; performer 3 dk + m dk macs and m exps.
+struct Work {
+  double macs = 0, exps = 0, exps_variable = 0;
+};
+Work work(const Map& map);
+
 }  // namespace fmap
 }  // namespace attnlab
