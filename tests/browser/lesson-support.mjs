@@ -174,7 +174,9 @@ export async function screenshot(locator, name) {
 export const GROUPED = (x) => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(x);
 
 // The checks every lesson widget gets, as one node:test suite. `spec`:
-//   name, tag, page            data-widget name, custom element, chapter page (relative to the site)
+//   name, tag, page            data-widget name, custom element, chapter page (relative to the site);
+//                              the suite tests the page's first element of that tag (chapter 5 holds
+//                              three recall labs)
 //   defaults                   the widget's state with no attributes and no URL
 //   url: { query, state, change(page), changed }   a shared link's query (prefixed keys), the state it
 //                              must restore, an interaction, and the state fields it must change
@@ -206,7 +208,7 @@ export function widgetSuite(spec, extra) {
           assert.deepEqual(log.errors, []);
           assert.deepEqual(log.offsite, []);
           assert.deepEqual(log.failed, []);
-          assert.equal(await page.locator(spec.tag).getAttribute('data-widget'), spec.name);
+          assert.equal(await page.locator(spec.tag).first().getAttribute('data-widget'), spec.name);
           assert.deepEqual(await stateOf(page), spec.defaults);
           await context.close();
         });
@@ -347,7 +349,7 @@ export function widgetSuite(spec, extra) {
           for (const colorScheme of ['light', 'dark']) {
             const { page, context } = await openPage(env.browser, env.url(), { colorScheme });
             await widgetReady(page, spec.tag);
-            await page.locator(spec.tag).getByText('Data table').click();
+            await page.locator(spec.tag).first().getByText('Data table').click();
             await settle(page);
             const v = await axeViolations(page);
             assert.deepEqual(v, [], `${colorScheme}: ${JSON.stringify(v, null, 1)}`);
@@ -382,7 +384,7 @@ export function widgetSuite(spec, extra) {
             await settle(page);
             const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
             assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at ${width}px`);
-            await screenshot(page.locator(spec.tag), `${spec.name}-${width}-${scheme}`);
+            await screenshot(page.locator(spec.tag).first(), `${spec.name}-${width}-${scheme}`);
             await context.close();
           }
         });

@@ -6,6 +6,7 @@
 export const WIDGET_CHANGES = {
   'cost-curve': [{ n: 2000 }, { n: 1000000 }, { d: 128 }, { axes: 'log' }, { n: 30000 }, { axes: 'linear', d: 64 }],
   'attention-grid': [{ n: 7 }, { row: 3, col: 2 }, { n: 32 }, { d: 64 }, { row: 20, col: 10 }, { n: 64 }],
+  'kernel-view': [{ map: 'taylor2' }, { map: 'performer' }, { d: 32 }, { spread: 1.5 }, { map: 'identity' }, { seed: 4 }],
   'order-toggle': [{ n: 25 }, { order: 'kv' }, { n: 64 }, { d: 16 }, { n: 128 }, { order: 'qk' }],
   'state-stepper': [{ t: 4 }, { t: 5 }, { t: 3 }, { compare: true }, { t: 12 }, { t: 0 }, { prefill: 4 }],
   'recall-sharpness': [{ rung: 0 }, { rung: 8 }, { target: 3 }, { target: 9 }, { seed: 2 }, { rung: 4 }],
