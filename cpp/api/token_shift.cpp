@@ -60,15 +60,16 @@ ATTNLAB_COLD Status TokenShiftCall::run() {
   mus.hi = 1;
   for (const InputSpec* spec : {&xs, &mus}) {
     const bool per_token = spec == &xs;
-    const long want = per_token ? n * d : d;
+    // In double: n·d can pass 2^31, and long is 32 bits in wasm.
+    const double want = per_token ? static_cast<double>(n) * d : static_cast<double>(d);
     const std::string shape = per_token ? "[n, d]" : "[d]";
     auto it = buffers_.find(spec->name);
     if (it == buffers_.end())
-      return type_error(spec->name, "missing; expected a Float32Array of length " + std::to_string(want) + " " + shape);
-    if (static_cast<long>(it->second.size()) != want)
-      return range_error(spec->name, "expected length " + std::to_string(want) + " " + shape + ", got " +
+      return type_error(spec->name, "missing; expected a Float32Array of length " + fmt(want) + " " + shape);
+    if (static_cast<double>(it->second.size()) != want)
+      return range_error(spec->name, "expected length " + fmt(want) + " " + shape + ", got " +
                                          std::to_string(it->second.size()));
-    st = validate_values(*spec, it->second.data(), want);
+    st = validate_values(*spec, it->second.data(), static_cast<long>(it->second.size()));
     if (!st.empty()) return st;
   }
   // x, mu and the output together (each buffer alone is already within the budget).
