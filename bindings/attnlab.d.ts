@@ -359,7 +359,8 @@ export interface Core {
   measure(id: VariantId, options: MeasureOptions): MeasureResult;
   /** Associative recall through a real variant (the lesson's "catch"). */
   recall(spec: RecallSpec): RecallResult;
-  /** recall() over a grid of pair counts and state sizes; pairs vary fastest. */
+  /** recall() over a grid of pair counts and state sizes; pairs vary fastest. The spec's `rewrites`
+   *  applies at every point (a point with fewer pairs than rewrites throws a RangeError naming it). */
   recallSweep(spec: RecallSpec, grid?: { pairs?: number[]; d?: number[] }): RecallPoint[];
   /**
    * The rows φ(x_t) of a feature map exactly as `linear` computes them for its keys (the same code,

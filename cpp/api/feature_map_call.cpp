@@ -72,13 +72,14 @@ ATTNLAB_COLD Status FeatureMapCall::run() {
     if (!st.empty()) return st;
   }
   const std::string shape = "[n, dk]";
-  const long want = n * dk;
-  if (!has_x_) return type_error("x", "missing; expected a Float32Array of length " + std::to_string(want) + " " + shape);
-  if (static_cast<long>(x_.size()) != want)
-    return range_error("x", "expected length " + std::to_string(want) + " " + shape + ", got " + std::to_string(x_.size()));
+  // In double: n·dk can pass 2^31, and long is 32 bits in wasm.
+  const double want = static_cast<double>(n) * dk;
+  if (!has_x_) return type_error("x", "missing; expected a Float32Array of length " + fmt(want) + " " + shape);
+  if (static_cast<double>(x_.size()) != want)
+    return range_error("x", "expected length " + fmt(want) + " " + shape + ", got " + std::to_string(x_.size()));
   InputSpec xs;
   xs.name = "x";
-  st = validate_values(xs, x_.data(), want);
+  st = validate_values(xs, x_.data(), static_cast<long>(x_.size()));
   if (!st.empty()) return st;
 
   // The map exactly as linear builds it (its budget check for m included, which names dk or features).

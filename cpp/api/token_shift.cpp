@@ -30,9 +30,18 @@ void TokenShiftCall::set_string(const std::string& key, const std::string& value
 
 float* TokenShiftCall::input(const std::string& name, long len) {
   if (len < 0 || static_cast<double>(len) * 4 > kMemoryBudgetBytes) return nullptr;
-  auto& b = buffers_[name];
-  b.assign(static_cast<size_t>(len), 0.f);
-  return b.data();
+  std::vector<float>* b = &other_;
+  if (name == "x") {
+    b = &x_;
+    has_x_ = true;
+  } else if (name == "mu") {
+    b = &mu_;
+    has_mu_ = true;
+  } else if (unknown_.empty()) {
+    unknown_ = name;
+  }
+  b->assign(static_cast<size_t>(len), 0.f);
+  return b->data();
 }
 
 ATTNLAB_COLD Status TokenShiftCall::run() {
@@ -44,9 +53,7 @@ ATTNLAB_COLD Status TokenShiftCall::run() {
   for (const auto& kv : cfg_.strings)
     if (kv.first != "n" && kv.first != "d")
       return type_error(kv.first, "not an argument of tokenShift; expected x, mu, n and d");
-  for (const auto& kv : buffers_)
-    if (kv.first != "x" && kv.first != "mu")
-      return type_error(kv.first, "not an argument of tokenShift; expected x, mu, n and d");
+  if (!unknown_.empty()) return type_error(unknown_, "not an argument of tokenShift; expected x, mu, n and d");
   long n = 0, d = 0;
   Status st = validate_size(cfg_, "n", kMaxLength, &n);
   if (!st.empty()) return st;
@@ -60,15 +67,15 @@ ATTNLAB_COLD Status TokenShiftCall::run() {
   mus.hi = 1;
   for (const InputSpec* spec : {&xs, &mus}) {
     const bool per_token = spec == &xs;
-    const long want = per_token ? n * d : d;
+    const std::vector<float>& buf = per_token ? x_ : mu_;
+    // In double: n·d can pass 2^31, and long is 32 bits in wasm.
+    const double want = per_token ? static_cast<double>(n) * d : static_cast<double>(d);
     const std::string shape = per_token ? "[n, d]" : "[d]";
-    auto it = buffers_.find(spec->name);
-    if (it == buffers_.end())
-      return type_error(spec->name, "missing; expected a Float32Array of length " + std::to_string(want) + " " + shape);
-    if (static_cast<long>(it->second.size()) != want)
-      return range_error(spec->name, "expected length " + std::to_string(want) + " " + shape + ", got " +
-                                         std::to_string(it->second.size()));
-    st = validate_values(*spec, it->second.data(), want);
+    if (!(per_token ? has_x_ : has_mu_))
+      return type_error(spec->name, "missing; expected a Float32Array of length " + fmt(want) + " " + shape);
+    if (static_cast<double>(buf.size()) != want)
+      return range_error(spec->name, "expected length " + fmt(want) + " " + shape + ", got " + std::to_string(buf.size()));
+    st = validate_values(*spec, buf.data(), static_cast<long>(buf.size()));
     if (!st.empty()) return st;
   }
   // x, mu and the output together (each buffer alone is already within the budget).
@@ -77,7 +84,7 @@ ATTNLAB_COLD Status TokenShiftCall::run() {
     return range_error("n", "this call needs about " + fmt(std::ceil(floats * 4 / 1048576)) +
                                 " MiB, over the module's budget of " + fmt(kMemoryBudgetBytes / 1048576) + " MiB");
   output_.assign(static_cast<size_t>(n * d), 0.f);
-  token_shift(buffers_["x"].data(), buffers_["mu"].data(), n, d, output_.data());
+  token_shift(x_.data(), mu_.data(), n, d, output_.data());
   return {};
 }
 

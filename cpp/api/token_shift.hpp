@@ -9,7 +9,6 @@
 // μ = 1 returns x_t, μ = 0 returns x_{t−1}, exactly.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -27,13 +26,18 @@ class TokenShiftCall {
   void set_number(const std::string& key, double value);
   void set_string(const std::string& key, const std::string& value);
   // The buffer of input `name` (x or mu), owned by this call; nullptr for a length over the budget.
+  // Another name gets a buffer too, and run() refuses it, naming it.
   float* input(const std::string& name, long len);
   Status run();
   const std::vector<float>& output() const { return output_; }
 
  private:
   Config cfg_;
-  std::map<std::string, std::vector<float>> buffers_;
+  // Two named buffers, not a map of them: a map's code would be the largest part of this call in
+  // the shipped wasm.
+  std::vector<float> x_, mu_, other_;
+  bool has_x_ = false, has_mu_ = false;
+  std::string unknown_;  // the first input name that is neither x nor mu
   std::vector<float> output_;
 };
 

@@ -183,6 +183,9 @@ TEST_CASE("featureMap refuses bad input by name and keeps working", "[featuremap
   err("elu1", {{"n", 2}, {"dk", 0}}, {}, &x, "RangeError|dk: expected a positive integer");
   err("elu1", {{"n", 2.5}, {"dk", 3}}, {}, &x, "RangeError|n: expected a positive integer");
   err("elu1", ok, {}, nullptr, "TypeError|x: missing");
+  // n·dk = 2^32: a 32-bit product would wrap to 0 and accept an empty x (wasm's long is 32 bits).
+  const std::vector<float> none;
+  err("elu1", {{"n", 1 << 20}, {"dk", 4096}}, {}, &none, "RangeError|x: expected length");
   const std::vector<float> short_x(5);
   err("elu1", ok, {}, &short_x, "RangeError|x: expected length 6 [n, dk], got 5");
   std::vector<float> nan_x = x;

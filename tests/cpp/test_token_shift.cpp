@@ -102,6 +102,8 @@ TEST_CASE("tokenShift refuses bad input by name", "[tokenshift]") {
   err({{"d", 3}}, {{"x", x}, {"mu", mu}}, "TypeError|n: expected a positive integer, got a string", {{"n", "2"}});
   err({{"n", 2}, {"d", 3}, {"dk", 3}}, {{"x", x}, {"mu", mu}}, "TypeError|dk: not an argument of tokenShift");
   err(ok, {{"x", x}, {"mu", mu}, {"w", mu}}, "TypeError|w: not an argument of tokenShift");
+  // n·d = 2^32: a 32-bit product would wrap to 0 and accept an empty x (wasm's long is 32 bits).
+  err({{"n", 1 << 20}, {"d", 4096}}, {{"x", {}}, {"mu", std::vector<float>(4096, 0.5f)}}, "RangeError|x: expected length");
   err(ok, {{"mu", mu}}, "TypeError|x: missing; expected a Float32Array of length 6 [n, d]");
   err(ok, {{"x", x}}, "TypeError|mu: missing; expected a Float32Array of length 3 [d]");
   err(ok, {{"x", std::vector<float>(5)}, {"mu", mu}}, "RangeError|x: expected length 6 [n, d], got 5");
