@@ -41,43 +41,12 @@ const record = (key, fn) => {
   }
 };
 
-// mulberry32: the same seeded inputs on every run.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function inputsFor(info, sizes, seed, perToken) {
-  const r = rng(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const out = {};
-  for (const spec of info.inputs) {
-    if (spec.perToken !== perToken) continue;
-    const dims = spec.perToken ? spec.dims.slice(1) : spec.dims;
-    const width = dims.reduce((p, d) => p * (d === '1' ? 1 : sizes[d]), 1);
-    const rows = spec.perToken ? sizes.n : 1;
-    const a = new Float32Array(rows * width);
-    const [kind, p1, p2] = spec.sample.split(' ');
-    for (let i = 0; i < a.length; i++) {
-      if (kind === 'uniform') a[i] = Number(p1) + (Number(p2) - Number(p1)) * r();
-      else if (kind === 'normal' && p1 !== undefined) a[i] = Number(p1) + Number(p2) * normal();
-      else a[i] = normal();
-    }
-    if (kind === 'unit')
-      for (let t = 0; t < rows; t++) {
-        const row = a.subarray(t * width, (t + 1) * width);
-        const norm = Math.hypot(...row);
-        for (let i = 0; i < width; i++) row[i] /= norm;
-      }
-    out[spec.name] = a;
-  }
-  return out;
-}
+// The lesson's own seeded generator (one per project): the same inputs on every run.
+const { sampleInputs } = await import(new URL('../web/src/core/samples.js', import.meta.url));
+const inputsFor = (info, sizes, seed) => {
+  const { tokens, channels } = sampleInputs(info, sizes, sizes.n, seed);
+  return { ...tokens, ...channels };
+};
 
 record('variants', () => core.variants());
 const shapes = [
@@ -94,7 +63,7 @@ const optionSets = {
 for (const info of core.variants()) {
   for (const [si, sizes] of shapes.entries()) {
     for (const [oi, opts] of (optionSets[info.id] ?? [{}]).entries()) {
-      const inputs = { ...inputsFor(info, sizes, 100 + si, true), ...inputsFor(info, sizes, 200 + si, false) };
+      const inputs = inputsFor(info, sizes, 100 + si);
       for (const form of ['parallel', 'recurrent', 'chunkwise']) {
         for (const chunk of form === 'chunkwise' ? [1, 7, 64] : [undefined]) {
           const o = { ...sizes, ...opts, form, chunk };
@@ -109,7 +78,7 @@ for (const info of core.variants()) {
       const key = `${info.id} s${si} o${oi}`;
       record(`memory ${key}`, () => core.memory(info.id, { ...sizes, ...opts }, { layers: 3, heads: 2 }));
       record(`step ${key}`, () => {
-        const channels = inputsFor(info, sizes, 200 + si, false);
+        const channels = sampleInputs(info, sizes, sizes.n, 100 + si).channels;
         const s = core.createState(info.id, { ...sizes, ...opts }, channels);
         try {
           const rows = [];
@@ -140,7 +109,10 @@ for (const variant of ['linear', 'softmax', 'deltanet', 'retnet', 'gla', 'mamba2
   for (const keys of ['orthogonal', 'random', 'correlated'])
     record(`recall ${variant} ${keys}`, () => core.recall({ variant, d: 16, pairs: 12, keys, cosine: 0.3, gap: 3, trials: 4, seed: 5 }));
 for (const name of ['elu1', 'relu', 'identity', 'taylor2', 'performer'])
-  record(`featureMap ${name}`, () => core.featureMap(name, inputsFor({ inputs: [{ name: 'x', dims: ['n', 'dk'], perToken: true, sample: 'normal' }] }, { n: 5, dk: 6 }, 9, true).x, { n: 5, dk: 6 }));
+  record(`featureMap ${name}`, () => {
+    const x = new Float32Array(30).map((_, i) => Math.sin(1.7 * i + 0.3));
+    return core.featureMap(name, x, { n: 5, dk: 6 });
+  });
 record('tokenShift', () => {
   const x = new Float32Array(24).map((_, i) => Math.sin(i));
   const mu = new Float32Array(4).map((_, i) => i / 3);
