@@ -354,7 +354,7 @@ export interface Core {
   /** Both multiplication orders of chapter 3 with their intermediates' shapes and costs. */
   twoOrders(options: { n: number; dk: number; dv: number }): TwoOrders;
   /** Fixed state against softmax's KV cache, per head and for layers x heads. */
-  memory(id: VariantId, options: CostOptions | StateOptions, model?: { layers?: number; heads?: number }): MemoryResult;
+  memory(id: VariantId, options: CostOptions, model?: { layers?: number; heads?: number }): MemoryResult;
   /** Times the real kernel in the module: one warm-up, then the median of `reps` runs. Blocks. */
   measure(id: VariantId, options: MeasureOptions): MeasureResult;
   /** Associative recall through a real variant (the lesson's "catch"). */

@@ -14,8 +14,10 @@
 //
 // Token roles per variant: the query vector goes to q / r / C, the key to k / B (and RWKV-7's
 // removal key kappa), the value to v / x. Every other input is a per-token constant with a recall
-// default (beta = 1, a = 1, no decay: g = 0, w = 1, delta = 1, A -> 0-, i = 1, f -> 1, u = 0),
-// overridable through `constants`; defaults are moved just inside an input's allowed range.
+// default (beta = 1, a = 1, no decay: g = 0, w = 1, delta = 1, i = 1, f -> 1, u = 0), overridable
+// through `constants`; defaults are moved just inside an input's allowed range. Options keep the
+// variant's own defaults: Mamba-2's decay A is an option (default -1), so with delta = 1 it forgets
+// a factor e^-1 per token unless the caller passes options.A closer to 0.
 #pragma once
 
 #include <cstdint>

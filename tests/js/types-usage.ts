@@ -67,6 +67,8 @@ const terms: string[] = cost.terms.map((term) => `${term.name}: ${term.formula}`
 const orders: TwoOrders = core.twoOrders({ n: 1000, dk: 64, dv: 64 });
 const shape: [number, number] = orders.scoresFirst.shape;
 const mem: MemoryResult = core.memory('softmax', { n: 1000, dk: 64, dv: 64 }, { layers: 32, heads: 32 });
+// @ts-expect-error memory needs the length n (the state after n tokens)
+core.memory('softmax', { dk: 64, dv: 64 });
 const kv: number | null = mem.kvBytesTotal;
 const timed: MeasureResult = core.measure('softmax', { n: 256, dk: 64, dv: 64, form: 'parallel', reps: 5 });
 const median: number = timed.medianMs;
