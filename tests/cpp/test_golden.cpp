@@ -127,7 +127,7 @@ TEST_CASE("golden fixtures from scripts/golden.py match every form", "[golden]")
     Call ref_call(id);
     configure(ref_call, cfg);
     // The reference with its sensitivity: the scale every replay below is measured against.
-    const Reference ref = reference_of(ref_call, id, in);
+    const Reference ref = reference_of(ref_call, id, in, cfg);
     {
       // The C++ float64 reference and the script's float64 loops see identical inputs, so they
       // differ by rounding order (the same chains at 2^-53, far below the rest) and by one float32

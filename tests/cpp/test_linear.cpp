@@ -42,13 +42,18 @@ std::map<std::string, std::vector<float>> qkv(const Shape& sh, std::uint64_t see
   return make_inputs(find_variant("linear")->info, sh, seed);
 }
 
-// The error model of a linear call (support.hpp): the read is a dot over the map's features.
-Model model(const Run& r, const Shape& sh) {
+// The options of a run, as a Config for the error model (support.hpp).
+Config options(const Run& r) {
   Config opts;
   opts.strings["featureMap"] = r.map;
+  if (r.normalize >= 0) opts.numbers["normalize"] = r.normalize;
   if (r.features > 0) opts.numbers["features"] = static_cast<double>(r.features);
-  return call_model("linear", sh.n, sh.dims, r.form, r.chunk, nullptr, opts);
+  if (r.seed >= 0) opts.numbers["seed"] = r.seed;
+  return opts;
 }
+
+// The error model of a linear call: the read is a dot over the map's features.
+Model model(const Run& r, const Shape& sh) { return call_model("linear", sh.n, sh.dims, r.form, r.chunk, nullptr, options(r)); }
 
 bool all_finite(const std::vector<float>& x) {
   for (float v : x)
@@ -79,7 +84,7 @@ TEST_CASE("linear: every feature map, normalised or not, in every form matches t
         base.map = map;
         base.normalize = normalize;
         Call ref_call = linear_call(base, sh, in);
-        const Reference ref = reference_of(ref_call, "linear", in);
+        const Reference ref = reference_of(ref_call, "linear", in, options(base));
         for (Form f : {Form::parallel, Form::recurrent, Form::chunkwise}) {
           std::vector<int> chunks = {64};
           if (f == Form::chunkwise) chunks = {1, 3, 16, static_cast<int>(n)};
@@ -325,7 +330,7 @@ TEST_CASE("linear: identity without normaliser is GLA with no decay", "[linear]"
       REQUIRE(lin.run() == "");
       REQUIRE(gla.run() == "");
       REQUIRE(gla.run_reference() == "");
-      const Reference ref = reference_of(lin, "linear", in);
+      const Reference ref = reference_of(lin, "linear", in, options(r));
       // Same sums in a different order: each side within the model of its form, in float32 and
       // in float64 (the references).
       const Model both = model(r, sh).both_rounded();
@@ -359,7 +364,7 @@ TEST_CASE("linear: performer with large keys or queries stays finite and agrees 
       base.map = "performer";
       base.normalize = normalize;
       Call ref_call = linear_call(base, sh, in);
-      const Reference ref = reference_of(ref_call, "linear", in);
+      const Reference ref = reference_of(ref_call, "linear", in, options(base));
       double scale = 0;
       for (double x : ref.output_ref().values) scale = std::max(scale, std::fabs(x));
       for (Form f : {Form::parallel, Form::recurrent, Form::chunkwise}) {
@@ -398,7 +403,7 @@ TEST_CASE("linear: 100k tokens through the recurrence stay finite and match the 
       r.map = map;
       Call c = linear_call(r, sh, in);
       REQUIRE(c.run() == "");
-      const Reference ref = reference_of(c, "linear", in);
+      const Reference ref = reference_of(c, "linear", in, options(r));
       CHECK(all_finite(c.output()));
       CHECK(all_finite(c.state()));
       const Diff d = compare(c.output(), c.output_ref());
@@ -428,7 +433,7 @@ TEST_CASE("linear: every map carries its state across a split, and steps like th
         r.chunk = 8;
         Call whole = linear_call(r, sh, in);
         REQUIRE(whole.run() == "");
-        const Reference ref = reference_of(whole, "linear", in);
+        const Reference ref = reference_of(whole, "linear", in, options(r));
         std::vector<float> out, state;
         std::vector<double> out_ref;
         for (int part = 0; part < 2; ++part) {

@@ -222,12 +222,12 @@ void run_case(const Case& c) {
   }
   fill(call, in);
   REQUIRE(call.run() == "");
-  const Reference ref = reference_of(call, c.id, in);
+  Config opts;
+  opts.numbers = c.options;
+  opts.strings = c.strings;
+  const Reference ref = reference_of(call, c.id, in, opts);
   const Diff d = compare(call.output(), call.output_ref());
   {
-    Config opts;
-    opts.numbers = c.options;
-    opts.strings = c.strings;
     Model model = call_model(c.id, nref, kDims, Form::recurrent, 0, &in, opts);
     model.rel_extra = c.rel_extra;
     INFO(c.id << " " << c.name << ": first " << nref << " tokens vs float64");
