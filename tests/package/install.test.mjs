@@ -345,7 +345,7 @@ async function checkPlainPage(page, report, base, { simd = true } = {}) {
   assert.equal(facts.info.simd, simd);
   // attributes configured the widgets
   assert.deepEqual(facts.curve, { n: 20000, d: 32, axes: 'linear', view: 'model' });
-  assert.deepEqual(facts.stepper, { t: 2, length: 6, d: 4, seed: 1, compare: false });
+  assert.deepEqual(facts.stepper, { t: 2, length: 6, d: 4, seed: 1, compare: false, prefill: 0 });
   assert.ok(facts.figures.every((x) => x > 0), `figures drawn: ${facts.figures}`);
   assert.ok(facts.styles, 'attnlab/styles.css is applied');
   // By hand: softmax's parallel form at n = 20000, d = 32 costs n²·dk + n²·dv = 4e8 · 64 multiply-adds.
