@@ -7,6 +7,15 @@ using namespace attnlab;
 
 namespace {
 
+// One recall run that must succeed.
+RecallResult recall_ok(const RecallSpec& s) {
+  RecallResult r;
+  const Status st = recall(s, &r);
+  INFO(st);
+  REQUIRE(st.empty());
+  return r;
+}
+
 RecallResult run(const std::string& variant, int d, int pairs, const std::string& keys,
                  std::map<std::string, std::string> strs = {}, std::map<std::string, double> nums = {},
                  std::map<std::string, double> constants = {}, int trials = 4, int gap = 0) {
@@ -21,11 +30,7 @@ RecallResult run(const std::string& variant, int d, int pairs, const std::string
   s.options.strings = strs;
   s.options.numbers = nums;
   s.constants = constants;
-  RecallResult r;
-  const Status st = recall(s, &r);
-  INFO(st);
-  REQUIRE(st.empty());
-  return r;
+  return recall_ok(s);
 }
 
 double mean(const std::vector<float>& v, size_t a, size_t b) {
@@ -167,11 +172,7 @@ RecallResult rewrite_run(const std::string& variant, int d, int pairs, int rewri
   s.options.strings = strs;
   s.options.numbers = nums;
   s.constants = constants;
-  RecallResult r;
-  const Status st = recall(s, &r);
-  INFO(st);
-  REQUIRE(st.empty());
-  return r;
+  return recall_ok(s);
 }
 
 }  // namespace
