@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm run bench [-- --browser] [--clock cpu] [--quick] [--only REGEX] [--no-package-build]
+# npm run bench [-- --browser] [--clock cpu] [--quick] [--only REGEX] [--throttle R[,R…]]
+#               [--lesson-only] [--no-package-build]
 #
 # Builds what the benchmark measures, incrementally, then runs bench/run.mjs:
 #   the shipped package (scripts/build.sh), for the size and load-time report; --no-package-build
@@ -8,6 +9,8 @@
 #   (bench-native128: SSE only; bench-native: -march=native), in $ATTNLAB_BENCH_BUILD/{wasm,native}
 #   (default build/bench). The native builds use clang++ when present: the same compiler family as
 #   em++, so the native-128 comparison measures the engine, not a different optimiser.
+# --lesson-only measures only the lesson site's main-thread figures (bench/lesson.mjs), which need
+# the site (scripts/build.sh) but none of the kernel builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +22,10 @@ mkdir -p "$build"
 
 args=()
 package_build=1
+kernels=1
 for a in "$@"; do
   if [ "$a" = --no-package-build ]; then package_build=0; else args+=("$a"); fi
+  if [ "$a" = --lesson-only ]; then kernels=0; fi
 done
 
 configure() {  # DIR CMAKE_ARGS...
@@ -34,16 +39,19 @@ configure() {  # DIR CMAKE_ARGS...
   fi
 }
 
-native_cxx=$(command -v clang++ || command -v c++)
-configure "$build/wasm" -DCMAKE_TOOLCHAIN_FILE=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
-configure "$build/native" -DCMAKE_CXX_COMPILER="$native_cxx"
-cmake --build "$build/wasm" -j2
-cmake --build "$build/native" -j2
+if [ "$kernels" = 1 ]; then
+  native_cxx=$(command -v clang++ || command -v c++)
+  configure "$build/wasm" -DCMAKE_TOOLCHAIN_FILE=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
+  configure "$build/native" -DCMAKE_CXX_COMPILER="$native_cxx"
+  cmake --build "$build/wasm" -j2
+  cmake --build "$build/native" -j2
+fi
 
-# The size and load report reads dist/pkg; a package that does not build leaves it out, loudly.
+# The size and load report reads dist/pkg, the lesson figures dist/site; a build that fails leaves
+# them to whatever those folders hold, loudly.
 if [ "$package_build" = 1 ] && ! bash scripts/build.sh >"$build/package-build.log" 2>&1; then
   tail -20 "$build/package-build.log" >&2
-  echo "bench: the package build failed (log: $build/package-build.log); sizes come from whatever dist/pkg holds" >&2
+  echo "bench: the package build failed (log: $build/package-build.log); figures come from whatever dist/ holds" >&2
 fi
 
 ATTNLAB_BENCH_BUILD=$build exec node bench/run.mjs "${args[@]}"

@@ -1,4 +1,5 @@
-// npm run bench [-- --browser] [--clock wall|cpu] [--quick] [--only REGEX]
+// npm run bench [-- --browser] [--clock wall|cpu] [--quick] [--only REGEX] [--throttle R[,R…]]
+//                [--lesson-only]
 //
 // Measures every kernel of bench/kernels.cpp (sizes listed there) in ONE Node process: the SIMD128
 // build, the baseline wasm build, the plain-JS version (bench/js-kernels.mjs, checked to give the
@@ -8,7 +9,12 @@
 // bench/results.json: per kernel the median time, GFLOP/s and the ratios to the ceiling, to the
 // baseline build, to plain JS and to native-128; then the size and load-time report of the shipped
 // core, and every target of the issue with the measured figure. --browser runs the same wasm
-// kernels in headless Chromium too (bench/browser.html).
+// kernels in headless Chromium too (bench/browser.html), then the lesson site's main-thread figures
+// (bench/lesson.mjs): every page's longest task while loading and settling, every widget's CPU per
+// change, the longest task while a widget measures or sweeps, each against its target, printed as
+// a table and written under results.json's "browser_lesson". --throttle 4 repeats those under
+// Chromium's 4x CPU throttling as well (a comma list gives several rates; 1x always runs).
+// --lesson-only runs that part alone and keeps the rest of results.json as it was.
 //
 // bench/bench.sh builds the four flavours first (build/bench/{wasm,native}, or $ATTNLAB_BENCH_BUILD).
 // Nothing here is part of `npm test`: timings are reported, never asserted.
@@ -20,6 +26,7 @@ import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { loadBench } from './wasm-loader.mjs';
 import { runSuite } from './suite.mjs';
+import { runLesson, lessonTable } from './lesson.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = resolve(REPO, process.env.ATTNLAB_BENCH_BUILD ?? 'build/bench');
@@ -47,6 +54,41 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 const clock = CLOCK === 'cpu' ? cpuMs : () => performance.now();
+const THROTTLE = (value('--throttle') ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+if (THROTTLE.some((r) => !(r >= 1))) {
+  console.error(`bench: --throttle expects rates of 1 or more (e.g. 4, or 2,4), got ${value('--throttle')}`);
+  process.exit(2);
+}
+const LESSON_RATES = [...new Set([1, ...THROTTLE])].sort((a, b) => a - b);
+const RESULTS = join(REPO, 'bench/results.json');
+const previousResults = () => {
+  try {
+    return JSON.parse(readFileSync(RESULTS, 'utf8'));
+  } catch {
+    return {};
+  }
+};
+
+// The lesson pages in Chromium, for results.json; printLesson shows them as a table.
+function lesson() {
+  console.log(`bench: lesson pages in Chromium at ${LESSON_RATES.map((r) => `${r}x`).join(' and ')} CPU`);
+  return runLesson({ rates: LESSON_RATES, loads: QUICK ? 1 : 3, log: (line) => console.log(line) });
+}
+const printLesson = (result) => {
+  console.log(`\nlesson main thread (Chromium ${result.chromium}; renderer main-thread CPU ms, wall ms in brackets)`);
+  console.log(lessonTable(result));
+};
+
+if (flag('--lesson-only')) {
+  const result = await lesson();
+  printLesson(result);
+  writeFileSync(RESULTS, `${JSON.stringify({ ...previousResults(), browser_lesson: result }, null, 2)}\n`);
+  console.log('bench: bench/results.json written (browser_lesson)');
+  process.exit(0);
+}
 
 // ---- targets (issue 9) ----------------------------------------------------------------------------
 const T = {
@@ -345,10 +387,12 @@ const sizes = {
 };
 const load = await coreLoad();
 let browser = null;
+let browserLesson = previousResults().browser_lesson ?? null;
 if (flag('--browser')) {
   console.log('bench: Chromium');
   browser = await runBrowser();
   if (browser.rows) browser.summary = summarise(browser.rows, native128, native);
+  browserLesson = await lesson();
 }
 
 const results = {
@@ -365,9 +409,11 @@ const results = {
   load,
   browser,
   targets: targets(summary, sizes, load, browser),
+  // kept from an earlier --browser run when this one did not measure it (it has its own date)
+  browser_lesson: browserLesson,
   run_seconds: (performance.now() - started) / 1000,
 };
-writeFileSync(join(REPO, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 
 console.log(
   `\nNode ${process.version}: ceiling probe ${fmt(summary.ceiling_gflops)} GFLOP/s (SIMD128; 8-chain probe ${fmt(summary.probe8_gflops)}), ${fmt(summary.ceiling_baseline_gflops)} (baseline)`,
@@ -386,6 +432,7 @@ if (load)
 if (browser?.load)
   console.log(`core load (Chromium): compile + instantiate ${fmt(browser.load.compile_instantiate_ms)} ms, loadCore() ${fmt(browser.load.load_core_ms)} ms, long tasks ${JSON.stringify(browser.load.long_tasks_ms)}`);
 if (browser?.page_errors?.length) console.log(`Chromium page errors: ${browser.page_errors.join('; ')}`);
+if (flag('--browser')) printLesson(browserLesson);
 console.log('\ntargets:');
 for (const t of results.targets)
   console.log(`  ${t.pass ? 'ok  ' : 'MISS'}  ${t.target}: ${fmt(t.measured)}${t.unit ? ` ${t.unit}` : ''} (target ${t.limit}${t.unit ? ` ${t.unit}` : ''})`);

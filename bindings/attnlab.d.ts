@@ -1,4 +1,4 @@
-// Types of the attnlab core API (the contract is /work/shared/spec/api.md in the project notes;
+// Types of the attnlab core API (the contract is docs/api.md in the repository;
 // the same types serve the browser/bundler entry and the Node entry).
 
 /** How a variant processes a sequence; every variant offers 'recurrent'. */
@@ -100,12 +100,22 @@ export interface RunOptions extends Sizes {
 }
 
 export interface StateOptions extends Sizes {
-  [option: string]: OptionValue;
+  /**
+   * A state to start from instead of the empty one: what `run` (any form) or `state()` returned. A
+   * fixed-size state must have exactly its length; a KV cache (softmax, sliding_window) whole rows
+   * [k, v] (at most `window` rows) and counts as that many tokens in `t`. Every value must be finite.
+   * It may also be given in `channelInputs` (not both). `reset()` returns to the empty state.
+   */
+  initialState?: Float32Array;
+  [option: string]: OptionValue | Float32Array | undefined;
 }
 
 /** Row-major Float32Arrays: per-token inputs [n, X] (token t at [t*X, (t+1)*X)), per-channel [X]. */
 export interface RunInputs {
-  /** A state to start from (recurrent and chunkwise forms), laid out as `run` returns it. */
+  /**
+   * A state to start from (recurrent and chunkwise forms), laid out as `run` returns it; checked for
+   * length and finiteness. A KV cache (softmax, sliding_window) is continued by the recurrent form only.
+   */
   initialState?: Float32Array;
   [input: string]: Float32Array | undefined;
 }
@@ -113,8 +123,12 @@ export interface RunInputs {
 export interface RunResult {
   /** [n, dv] (or the variant's output width). */
   output: Float32Array;
-  /** Final recurrent state; null for the parallel form. */
-  state: Float32Array | null;
+  /**
+   * The final state, equal (to float32 rounding) to what the recurrent form ends with, for every form:
+   * a prompt read in parallel can be continued token by token (`createState(id, { ...sizes,
+   * initialState: state })`). Softmax's is the KV cache, rows [k_j, v_j].
+   */
+  state: Float32Array;
 }
 
 /** A recurrent state stepped token by token; call dispose() when done (it frees wasm memory). */
@@ -252,6 +266,9 @@ export interface RecallSpec {
   d?: number;
   /** Number of key -> value pairs written (default 32). */
   pairs?: number;
+  /** After all pairs are written, the oldest `rewrites` keys are written again with fresh values
+   *  (before the gap and the queries): an integer in [0, pairs], default 0. */
+  rewrites?: number;
   /** Default 'random'. */
   keys?: RecallKeys;
   /** Pairwise key cosine for 'correlated' keys (default 0.5). */
@@ -264,8 +281,13 @@ export interface RecallSpec {
 }
 
 export interface RecallResult {
-  /** Fraction of queries decoded (nearest stored value) to their own value. */
+  /** Fraction of queries decoded to their key's current value: a rewritten key's new value counts as
+   *  right, its old one as wrong. Decoding picks the nearest by cosine of every value written (the
+   *  current ones and the overwritten ones); a readout within 1e-4 in cosine of two of them names
+   *  neither and counts as wrong (linear attention reads a rewritten key as old + new: a tie). */
   accuracy: number;
+  /** Fraction of the rewritten keys decoded to their new value; null when `rewrites` is 0. */
+  rewrittenAccuracy: number | null;
   meanCosine: number;
   /** Fraction retrieved essentially unchanged (cosine >= 0.99). */
   exact: number;
@@ -274,13 +296,40 @@ export interface RecallResult {
   /** signal / interference; Infinity when there is no interference. */
   sir: number;
   trials: number;
-  /** Accuracy per pair, oldest written first. */
+  /** Accuracy per pair, oldest first, a pair's age counting from its last write: the pairs written once
+   *  (oldest first), then the rewritten ones in the order they were rewritten. */
   byAge: Float32Array;
 }
 
 export interface RecallPoint extends RecallResult {
   d: number;
   pairs: number;
+}
+
+/** Feature maps φ of linear attention (the `featureMap` option of 'linear'). */
+export type FeatureMapName = 'elu1' | 'relu' | 'identity' | 'taylor2' | 'performer';
+
+export interface FeatureMapOptions {
+  /** Rows of x. */
+  n: number;
+  /** Width of each row of x. */
+  dk: number;
+  /** performer only: number of random features m (default 64). Other maps ignore it, as linear does. */
+  features?: number;
+  /** performer only: seed of the random features (default 0); the same seed gives the same features
+   *  as `linear` with that seed, on every platform. Other maps ignore it. */
+  seed?: number;
+}
+
+export interface TokenShiftSpec {
+  /** Token vectors, row-major [n, d]. */
+  x: Float32Array;
+  /** Per-channel mix μ [d], each in [0, 1]: 1 keeps the token, 0 takes the previous one. */
+  mu: Float32Array;
+  /** Number of tokens. */
+  n: number;
+  /** Channels per token. */
+  d: number;
 }
 
 export interface CoreInfo {
@@ -295,20 +344,42 @@ export interface Core {
   variants(): VariantInfo[];
   /** Runs a variant over a whole sequence. Throws TypeError/RangeError naming the bad argument. */
   run(id: VariantId, inputs: RunInputs, options: RunOptions): RunResult;
-  /** A state for token-by-token stepping; channelInputs holds per-channel inputs, if any. */
+  /**
+   * A state for token-by-token stepping; channelInputs holds per-channel inputs, if any, and may hold
+   * `initialState` (see StateOptions.initialState) to continue from a state `run` handed on.
+   */
   createState(id: VariantId, options: StateOptions, channelInputs?: Record<string, Float32Array>): AttnlabState;
   /** Analytic cost of a form: macs, flops, exps, state and peak memory (exact, checked by counting). */
   cost(id: VariantId, options: CostOptions): CostResult;
   /** Both multiplication orders of chapter 3 with their intermediates' shapes and costs. */
   twoOrders(options: { n: number; dk: number; dv: number }): TwoOrders;
   /** Fixed state against softmax's KV cache, per head and for layers x heads. */
-  memory(id: VariantId, options: CostOptions | StateOptions, model?: { layers?: number; heads?: number }): MemoryResult;
+  memory(id: VariantId, options: CostOptions, model?: { layers?: number; heads?: number }): MemoryResult;
   /** Times the real kernel in the module: one warm-up, then the median of `reps` runs. Blocks. */
   measure(id: VariantId, options: MeasureOptions): MeasureResult;
   /** Associative recall through a real variant (the lesson's "catch"). */
   recall(spec: RecallSpec): RecallResult;
-  /** recall() over a grid of pair counts and state sizes; pairs vary fastest. */
+  /** recall() over a grid of pair counts and state sizes; pairs vary fastest. The spec's `rewrites`
+   *  applies at every point (a point with fewer pairs than rewrites throws a RangeError naming it). */
   recallSweep(spec: RecallSpec, grid?: { pairs?: number[]; d?: number[] }): RecallPoint[];
+  /**
+   * The rows φ(x_t) of a feature map exactly as `linear` computes them for its keys (the same code,
+   * the same performer features for the same seed), as a row-major Float32Array [n, m]:
+   * m = dk for elu1, relu and identity; 1 + dk + dk² for taylor2, φ(x) = [1, x/dk^¼, (x⊗x)/(√2·√dk)];
+   * `features` for performer (FAVOR+, φ_i(x) = m^-½ exp(ω_i·x̄ − ‖x̄‖²/2), x̄ = x/dk^¼).
+   * So φ(q)·φ(k) is the kernel linear attention weights v by: unnormalised, linear's output is
+   * o_t = Σ_{j≤t} (φ(q_t)·φ(k_j)) v_j. Only n, dk, features and seed are accepted; any other option
+   * throws a TypeError naming it. A row whose φ overflows float32 (huge x under taylor2 or performer)
+   * throws a RangeError naming x.
+   */
+  featureMap(name: FeatureMapName, x: Float32Array, options: FeatureMapOptions): Float32Array;
+  /**
+   * RWKV's token shift, [n, d]: out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1}, channel by channel, with
+   * x_{−1} = 0 (token 0 is blended with zeros). Each value is the exact blend rounded once to float32,
+   * so μ = 1 returns x and μ = 0 the previous token exactly. Keys other than x, mu, n and d throw a
+   * TypeError naming them; μ outside [0, 1] a RangeError naming mu.
+   */
+  tokenShift(spec: TokenShiftSpec): Float32Array;
   /** Bytes malloc holds inside the module (leak tests). */
   _heapBytes(): number;
   /** Embind handles not yet deleted (leak tests). */

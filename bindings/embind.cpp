@@ -1,4 +1,4 @@
-// Embind registration of the core API (cpp/core/api.hpp), one-to-one. Raw entries carry an
+// Embind registration of the core API (cpp/api/api.hpp), one-to-one. Raw entries carry an
 // underscore: only bindings/js/api.js calls them. The adapters below only turn a pointer into a
 // number (a byte offset into the wasm heap) so that JS can copy whole arrays in and out of
 // HEAPF32: one call per array, never one per element.
@@ -7,16 +7,19 @@
 
 #include <cstdint>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
+#include "api/feature_map_call.hpp"
+#include "api/token_shift.hpp"
 #include "lab/cost_query.hpp"
 #include "lab/measure.hpp"
 #include "lab/recall.hpp"
 
 using namespace emscripten;
 using attnlab::Call;
+using attnlab::FeatureMapCall;
+using attnlab::TokenShiftCall;
 using attnlab::Stepper;
 using attnlab::CostQuery;
-using attnlab::Bench;
 using attnlab::RecallJob;
 
 namespace {
@@ -71,14 +74,6 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("measure", &CostQuery::measure)
       .function("json", optional_override([](const CostQuery& q) { return q.json(); }));
 
-  // Timing spread over frames: inputs drawn once, then a few runs per slice.
-  class_<Bench>("_Bench")
-      .constructor<std::string>()
-      .function("set_number", &Bench::set_number)
-      .function("set_string", &Bench::set_string)
-      .function("init", &Bench::init)
-      .function("run", optional_override([](Bench& b, double runs) { return b.run(static_cast<int>(runs)); }));
-
   // Associative recall (cpp/lab/recall.hpp).
   class_<RecallJob>("_RecallJob")
       .constructor<std::string>()
@@ -88,6 +83,7 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("set_keys", &RecallJob::set_keys)
       .function("run", &RecallJob::run)
       .function("accuracy", optional_override([](const RecallJob& j) { return j.result().accuracy; }))
+      .function("rewritten_accuracy", optional_override([](const RecallJob& j) { return j.result().rewritten_accuracy; }))
       .function("mean_cosine", optional_override([](const RecallJob& j) { return j.result().mean_cosine; }))
       .function("exact", optional_override([](const RecallJob& j) { return j.result().exact; }))
       .function("signal", optional_override([](const RecallJob& j) { return j.result().signal; }))
@@ -96,6 +92,28 @@ EMSCRIPTEN_BINDINGS(attnlab) {
       .function("trials", optional_override([](const RecallJob& j) { return static_cast<double>(j.result().trials); }))
       .function("by_age", optional_override([](const RecallJob& j) { return address(j.result().by_age.data()); }))
       .function("by_age_size", optional_override([](const RecallJob& j) { return static_cast<double>(j.result().by_age.size()); }));
+
+  // Feature-map rows as linear attention uses them (api/feature_map_call.hpp).
+  class_<FeatureMapCall>("_FeatureMap")
+      .constructor<std::string>()
+      .function("set_number", &FeatureMapCall::set_number)
+      .function("set_string", &FeatureMapCall::set_string)
+      .function("input", optional_override([](FeatureMapCall& c, double len) { return address(c.input(static_cast<long>(len))); }))
+      .function("run", &FeatureMapCall::run)
+      .function("output", optional_override([](const FeatureMapCall& c) { return address(c.output().data()); }))
+      .function("output_size", optional_override([](const FeatureMapCall& c) { return static_cast<double>(c.output().size()); }));
+
+  // RWKV's token shift (api/token_shift.hpp).
+  class_<TokenShiftCall>("_TokenShift")
+      .constructor<>()
+      .function("set_number", &TokenShiftCall::set_number)
+      .function("set_string", &TokenShiftCall::set_string)
+      .function("input", optional_override([](TokenShiftCall& c, const std::string& name, double len) {
+                  return address(c.input(name, static_cast<long>(len)));
+                }))
+      .function("run", &TokenShiftCall::run)
+      .function("output", optional_override([](const TokenShiftCall& c) { return address(c.output().data()); }))
+      .function("output_size", optional_override([](const TokenShiftCall& c) { return static_cast<double>(c.output().size()); }));
 
   function("_variants_json", &attnlab::variants_json);
   function("_memory_budget", optional_override([]() { return attnlab::kMemoryBudgetBytes; }));

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Emscripten 3.1.6's optimizer needs Debian's acorn, which Node does not find by itself
-# (toolchain.md); the wasm presets also set it for the link step.
+# (docs/toolchain.md); the wasm presets also set it for the link step.
 export NODE_PATH=/usr/share/nodejs
 
 presets="native wasm-simd wasm-baseline count asan"

@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 scripts/golden.py OUT_DIR
 
-Every variant of the public API (the spec's api.md "Exact update and readout rules", variants.md
+Every variant of the public API (the spec's docs/api.md "Exact update and readout rules", docs/variants.md
 for the math) is computed here a second time, in float64, with the plainest loops:
 the recurrent form where the paper states a recurrence, the defining sum where it states a sum
 (softmax, sliding window, RWKV-4). Nothing here is ported from the C++ core, so agreement between
@@ -269,7 +269,7 @@ def mamba2(d, s, o):
 
 
 def mlstm(d, s, o):
-    # api.md's readout C_t^T q_t / max(|n_t.q_t|, 1) in true units: with these gate ranges float64
+    # docs/api.md's readout C_t^T q_t / max(|n_t.q_t|, 1) in true units: with these gate ranges float64
     # needs no stabiliser, and the result is what any stabilised form must reproduce (xLSTM's extra
     # 1e-6 on the stabilised denominator is a guard, not part of the rule).
     n, dk, dv = s["n"], s["dk"], s["dv"]

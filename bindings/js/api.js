@@ -53,8 +53,33 @@ export function makeLoadCore(instantiate) {
 // the real length, so the length that sizes the buffer must be the real one too.
 const TypedArrayProto = Object.getPrototypeOf(Float32Array.prototype);
 const lengthOf = Object.getOwnPropertyDescriptor(TypedArrayProto, 'length').get;
+const bufferOf = Object.getOwnPropertyDescriptor(TypedArrayProto, 'buffer').get;
+const byteOffsetOf = Object.getOwnPropertyDescriptor(TypedArrayProto, 'byteOffset').get;
 const tagOf = Object.getOwnPropertyDescriptor(TypedArrayProto, Symbol.toStringTag).get;
 const isFloat32Array = (x) => tagOf.call(x) === 'Float32Array';
+
+// A fixed-length view of exactly the validated elements, made before any user code runs. An array
+// over a resizable ArrayBuffer tracks the buffer's length: a getter that grows or shrinks the buffer
+// between validation and copy would otherwise change how much TypedArray.prototype.set writes into
+// the wasm heap. The view never grows; if the buffer shrinks under it, the view goes out of bounds
+// and its length reads 0, which copyRows() reports. Built with the intrinsic getters and the
+// Float32Array constructor, so no subclass or Symbol.species hook runs.
+function pinned(arg, arr, length) {
+  try {
+    return new Float32Array(bufferOf.call(arr), byteOffsetOf.call(arr), length);
+  } catch {
+    // Only a detached buffer makes the constructor throw here.
+    throw argError(TypeError, arg, 'its ArrayBuffer is detached (transferred or resized away)');
+  }
+}
+
+// Copies a pinned view into the heap at a float index, after checking that it still holds the
+// validated number of elements.
+function copyPinned(arg, view, length, heap, index) {
+  if (lengthOf.call(view) !== length)
+    throw argError(RangeError, arg, `its buffer shrank to fewer than the ${length} validated elements during the call`);
+  heap.set(view, index);
+}
 
 // Every object argument is read once, into a plain object, before any wasm object is touched: a
 // getter that calls back into the core (or returns something else the second time) then cannot
@@ -125,7 +150,8 @@ function makeCore(M, simd) {
   }
 
   // Checks every array of an inputs object before any is copied, so that a bad one allocates
-  // nothing and the total stays within the module's memory budget.
+  // nothing and the total stays within the module's memory budget. Each array is pinned to the length
+  // validated here (see pinned()). `obj` is a snapshot: its getters have already run, once.
   function arrays(arg, obj) {
     const list = [];
     let bytes = 0;
@@ -135,7 +161,7 @@ function makeCore(M, simd) {
         throw argError(TypeError, `${arg}.${name}`, `expected a Float32Array, got ${describe(arr)}`);
       const length = lengthOf.call(arr);
       bytes += length * 4;
-      list.push([name, arr, length]);
+      list.push([name, pinned(`${arg}.${name}`, arr, length), length]);
     }
     if (bytes > budgetBytes)
       throw argError(
@@ -146,10 +172,10 @@ function makeCore(M, simd) {
     return list;
   }
 
-  function copyIn(list, alloc) {
-    for (const [name, arr, length] of list) {
+  function copyIn(arg, list, alloc) {
+    for (const [name, view, length] of list) {
       const ptr = alloc(name, length);
-      heap().set(arr, ptr >>> 2);
+      copyPinned(`${arg}.${name}`, view, length, heap(), ptr >>> 2);
     }
   }
 
@@ -157,13 +183,14 @@ function makeCore(M, simd) {
     checkId(id);
     checkObject('inputs', inputs, 'an object of Float32Arrays such as { q, k, v }');
     checkObject('options', options, 'an object such as { n, dk, dv, form }');
-    const list = arrays('inputs', inputs);
+    // Every getter runs here, once, before anything is validated or copied.
     const opts = snapshot(options);
+    const list = arrays('inputs', snapshot(inputs));
     const call = new M._Call(id);
     live++;
     try {
       setOptions(call, opts);
-      copyIn(list, (name, len) => call.input(name, len));
+      copyIn('inputs', list, (name, len) => call.input(name, len));
       const status = call.run();
       if (status) throw statusError(status);
       const output = read(call.output(), call.output_size());
@@ -188,7 +215,7 @@ function makeCore(M, simd) {
       live++;
       try {
         setOptions(h, options);
-        copyIn(list, (name, len) => h.channel_input(name, len));
+        copyIn('channelInputs', list, (name, len) => h.channel_input(name, len));
         const status = h.init();
         if (status) throw statusError(status);
         // Token buffers and the output row keep their place until the next init().
@@ -228,28 +255,30 @@ function makeCore(M, simd) {
     step(token) {
       this.#handle();
       checkObject('token', token, 'an object with one Float32Array row per input');
-      const rows = this.#tokens.map(({ name }) => token[name]);
-      this.#tokens.forEach(({ name, length }, i) => {
-        const arr = rows[i];
-        if (arr === undefined)
-          throw argError(TypeError, `token.${name}`, `missing; expected a Float32Array of length ${length}`);
-        if (!isFloat32Array(arr))
-          throw argError(TypeError, `token.${name}`, `expected a Float32Array, got ${describe(arr)}`);
-        if (lengthOf.call(arr) !== length)
-          throw argError(RangeError, `token.${name}`, `expected length ${length}, got ${lengthOf.call(arr)}`);
-      });
-      for (const key of Object.keys(token)) {
-        if (!this.#tokens.some((s) => s.name === key) && token[key] !== undefined)
+      // Every getter of the token runs here, once; nothing after this line runs user code.
+      const own = snapshot(token);
+      for (const [key, value] of Object.entries(own)) {
+        if (!this.#tokens.some((s) => s.name === key) && value !== undefined)
           throw argError(
             TypeError,
             `token.${key}`,
             `not a per-token input of ${this.#id}; expected ${this.#tokens.map((s) => s.name).join(', ')}`,
           );
       }
+      const rows = this.#tokens.map(({ name, length }) => {
+        const arr = own[name];
+        if (arr === undefined)
+          throw argError(TypeError, `token.${name}`, `missing; expected a Float32Array of length ${length}`);
+        if (!isFloat32Array(arr))
+          throw argError(TypeError, `token.${name}`, `expected a Float32Array, got ${describe(arr)}`);
+        if (lengthOf.call(arr) !== length)
+          throw argError(RangeError, `token.${name}`, `expected length ${length}, got ${lengthOf.call(arr)}`);
+        return pinned(`token.${name}`, arr, length);
+      });
       // A getter of the token may have disposed this state.
       const h = this.#handle();
       const f32 = heap();
-      this.#tokens.forEach(({ ptr }, i) => f32.set(rows[i], ptr >>> 2));
+      this.#tokens.forEach(({ name, ptr, length }, i) => copyPinned(`token.${name}`, rows[i], length, f32, ptr >>> 2));
       const status = h.step();
       if (status) throw statusError(status);
       return read(this.#out, this.#width);
@@ -273,11 +302,24 @@ function makeCore(M, simd) {
   }
   if (typeof Symbol.dispose === 'symbol') State.prototype[Symbol.dispose] = State.prototype.dispose;
 
+  // initialState seeds the new state with one that run() (any form) or state() returned, so that a
+  // prompt read in parallel continues token by token. It may sit with the channel inputs, as it sits
+  // with the inputs of run(), or in the options.
   function createState(id, options, channelInputs = {}) {
     checkId(id);
     checkObject('options', options, 'an object such as { dk, dv }');
     checkObject('channelInputs', channelInputs, 'an object of Float32Arrays (per-channel inputs)');
-    return new State(id, snapshot(options), channelInputs);
+    const opts = snapshot(options);
+    const channels = snapshot(channelInputs);
+    if (opts.initialState !== undefined) {
+      if (channels.initialState !== undefined)
+        throw argError(TypeError, 'initialState', 'given both in options and in channelInputs; give it once');
+      if (!isFloat32Array(opts.initialState))
+        throw argError(TypeError, 'initialState', `expected a Float32Array, got ${describe(opts.initialState)}`);
+      channels.initialState = opts.initialState;
+    }
+    delete opts.initialState;
+    return new State(id, opts, channels);
   }
 
   // One query object for the core's lifetime: cost, memory and measure results come back as JSON.
@@ -328,7 +370,7 @@ function makeCore(M, simd) {
     return query(() => costQuery.measure(id, reps), rest);
   }
 
-  const recallNumbers = ['d', 'pairs', 'gap', 'trials', 'seed', 'cosine'];
+  const recallNumbers = ['d', 'pairs', 'rewrites', 'gap', 'trials', 'seed', 'cosine'];
   function recall(spec) {
     checkObject('spec', spec, 'an object such as { variant, d, pairs, keys }');
     const { variant, options = {}, keys, ...rest } = spec;
@@ -352,8 +394,11 @@ function makeCore(M, simd) {
       if (keys !== undefined) job.set_keys(keys);
       const status = job.run();
       if (status) throw statusError(status);
+      const rewritten = job.rewritten_accuracy();
       return {
         accuracy: job.accuracy(),
+        // NaN in the core when nothing was rewritten; null here, so that it cannot pass for a number.
+        rewrittenAccuracy: Number.isNaN(rewritten) ? null : rewritten,
         meanCosine: job.mean_cosine(),
         exact: job.exact(),
         signal: job.signal(),
@@ -384,6 +429,72 @@ function makeCore(M, simd) {
     return out;
   }
 
+  // The rows φ(x_t) exactly as linear attention computes them (cpp/api/feature_map_call.hpp).
+  function featureMap(name, x, options) {
+    if (typeof name !== 'string')
+      throw argError(TypeError, 'name', `expected a feature map name such as 'elu1', got ${describe(name)}`);
+    if (!isFloat32Array(x)) throw argError(TypeError, 'x', `expected a Float32Array [n, dk], got ${describe(x)}`);
+    checkObject('options', options, 'an object such as { n, dk }');
+    const opts = snapshot(options);
+    // No caller code runs between reading x's length and copying it (the options were read above).
+    const length = lengthOf.call(x);
+    if (length * 4 > budgetBytes)
+      throw argError(RangeError, 'x', `${Math.ceil((length * 4) / 1048576)} MiB, over the module's budget of ${budgetBytes / 1048576} MiB`);
+    const call = new M._FeatureMap(name);
+    live++;
+    try {
+      setOptions(call, opts);
+      // The allocation may grow wasm memory (a new HEAPF32): allocate first, then read the heap.
+      const ptr = call.input(length);
+      heap().set(x, ptr >>> 2);
+      const status = call.run();
+      if (status) throw statusError(status);
+      return read(call.output(), call.output_size());
+    } finally {
+      call.delete();
+      live--;
+    }
+  }
+
+  // RWKV's token shift, out_t = μ ⊙ x_t + (1 − μ) ⊙ x_{t−1} with x_{−1} = 0 (cpp/api/token_shift.hpp).
+  const shiftArgs = ['x', 'mu', 'n', 'd'];
+  function tokenShift(spec) {
+    checkObject('spec', spec, 'an object such as { x, mu, n, d }');
+    const args = snapshot(spec);
+    for (const [key, value] of Object.entries(args))
+      if (value !== undefined && !shiftArgs.includes(key))
+        throw argError(TypeError, key, 'not an argument of tokenShift; expected x, mu, n and d');
+    const { x, mu, n, d } = args;
+    const arrays = [
+      ['x', x, '[n, d]'],
+      ['mu', mu, '[d]'],
+    ];
+    let bytes = 0;
+    for (const [name, arr, shape] of arrays) {
+      if (arr === undefined) throw argError(TypeError, name, `missing; expected a Float32Array ${shape}`);
+      if (!isFloat32Array(arr)) throw argError(TypeError, name, `expected a Float32Array ${shape}, got ${describe(arr)}`);
+      bytes += lengthOf.call(arr) * 4;
+    }
+    if (bytes > budgetBytes)
+      throw argError(RangeError, 'x', `${Math.ceil(bytes / 1048576)} MiB of arrays, over the module's budget of ${budgetBytes / 1048576} MiB`);
+    const call = new M._TokenShift();
+    live++;
+    try {
+      setOptions(call, { n, d });
+      for (const [name, arr] of arrays) {
+        // Allocate first: the allocation may grow wasm memory and replace HEAPF32.
+        const ptr = call.input(name, lengthOf.call(arr));
+        heap().set(arr, ptr >>> 2);
+      }
+      const status = call.run();
+      if (status) throw statusError(status);
+      return read(call.output(), call.output_size());
+    } finally {
+      call.delete();
+      live--;
+    }
+  }
+
   return Object.freeze({
     info: Object.freeze({ version: M._version(), simd }),
     variants: () => JSON.parse(variantsJson),
@@ -395,6 +506,8 @@ function makeCore(M, simd) {
     measure,
     recall,
     recallSweep,
+    featureMap,
+    tokenShift,
     // For leak tests: bytes malloc holds now, and Embind handles not yet deleted.
     _heapBytes: () => M._heap_in_use(),
     _liveObjects: () => live,

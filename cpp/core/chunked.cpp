@@ -99,6 +99,7 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
   // Without a caller state there is nothing to read before the first chunk; a state is still
   // needed between chunks.
   float* St = S;
+  if (St && p.fresh) std::fill(St, St + static_cast<long>(dk) * dv, 0.f);
   if (!St && nchunks > 1) {
     St = base + lay.S0;
     std::fill(St, St + static_cast<long>(dk) * dv, 0.f);
@@ -115,7 +116,9 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
 
   for (long ci = 0; ci < nchunks; ++ci) {
     const long t0 = ci * C, L = std::min(C, n - t0);
-    const bool has_past = S != nullptr || ci > 0;
+    const bool has_past = (S != nullptr && !p.fresh) || ci > 0;
+    // The first chunk of a fresh run has no incoming state to decay: it writes S from zero.
+    const bool from_zero = ci == 0 && p.fresh;
     const bool need_state = S != nullptr || ci + 1 < nchunks;
     const float* Q = packed(p.q + t0 * p.q_stride, p.q_stride, L, dk, base + lay.qc);
     const float* K = packed(p.k + t0 * p.k_stride, p.k_stride, L, dk, base + lay.kc);
@@ -221,10 +224,13 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
             for (int c = 0; c < w; ++c) rst[j * w + c] = rst[(j + 1) * w + c] + gt(j + 1)[c];
           for (int c = 0; c < w; ++c) tot[c] = rst[c] + gt(0)[c];
           exp_all(rst, L * w);
-          exp_all(tot, w);
+          if (!from_zero) exp_all(tot, w);
         }
-        if (per_key) prim::scale_rows(St, tot, dk, dv);
-        else prim::scale(tot[0], St, dk * dv);
+        // A fresh run's first chunk has nothing to decay: St was zeroed before the loop.
+        if (!from_zero) {
+          if (per_key) prim::scale_rows(St, tot, dk, dv);
+          else prim::scale(tot[0], St, dk * dv);
+        }
         for (long j = 0; j < L; ++j) {
           float* row = ks + j * dk;
           std::copy(K + j * dk, K + (j + 1) * dk, row);
@@ -240,6 +246,85 @@ void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws) {
       prim::gemm_tn_acc(Kd, V, St, dk, dv, static_cast<int>(L));
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counted work (chunked.hpp): the cost model's half of this file, term by term as run() executes.
+
+void Work::add(const Work& o, double times) {
+  inter += times * o.inter;
+  intra += times * o.intra;
+  state += times * o.state;
+  table += times * o.table;
+  exps += times * o.exps;
+  peak = std::max(peak, o.peak);
+}
+
+namespace {
+
+// One chunk of L tokens: past = reads an incoming state, need = hands a state on, fresh = writes it
+// from zero (nothing to decay).
+Work chunk_work(const WorkSpec& s, double L, bool past, bool need, bool fresh = false) {
+  const bool decayed = s.decay != Decay::none, per_key = s.decay == Decay::per_key;
+  const double w = per_key ? s.dk : decayed ? 1 : 0;
+  const double T = s.rbw ? L * (L - 1) / 2 : L * (L + 1) / 2;
+  const bool moving = decayed && !s.constant;
+  Work c;
+  if (past) {
+    c.inter = L * s.dk * s.dv + (decayed ? L * s.dk : 0);
+    c.exps += moving ? L * w : 0;
+  }
+  c.intra = (per_key ? 0 : L * L * s.dk) + (decayed && !per_key ? T : 0) + (per_key ? 2 * s.dk * T : 0) +
+            (s.rbw ? 2 * s.dk * L : 0) + L * L * s.dv;
+  c.exps += !moving ? 0 : per_key ? s.dk * T : T;
+  if (need) {
+    c.state = L * s.dk * s.dv + (decayed ? (fresh ? 0 : s.dk * s.dv) + L * s.dk : 0);
+    c.exps += moving ? L * w + (fresh ? 0 : w) : 0;
+  }
+  return c;
+}
+
+}  // namespace
+
+Work work(const WorkSpec& s, long n, long chunk, bool carried) {
+  const long Cl = std::max(1L, std::min(chunk, n));
+  const costs::Chunks ch(n, static_cast<int>(Cl));
+  const double C = ch.B, nch = ch.count(), last = ch.r > 0 ? ch.r : C;
+  Work w;
+  if (carried) {
+    w.add(chunk_work(s, C, true, true), ch.q);
+    if (ch.r > 0) w.add(chunk_work(s, ch.r, true, true));
+  } else if (nch == 1) {
+    w.add(chunk_work(s, static_cast<double>(n), false, true, true));
+  } else {
+    w.add(chunk_work(s, C, false, true));
+    w.add(chunk_work(s, C, true, true), nch - 2);
+    w.add(chunk_work(s, last, true, false));
+  }
+  if (s.decay != Decay::none && s.constant) {
+    const double width = s.decay == Decay::per_key ? s.dk : 1;
+    w.table = (C + 1) * width;
+    w.exps += (C + 1) * width;
+  }
+  w.peak = C * C;
+  return w;
+}
+
+void add_terms(CostResult* r, const Work& w, const std::string& tag) {
+  using costs::term;
+  if (w.table) term(r, "decay table" + tag, w.table, "(C+1) w, w = decay values per token");
+  if (w.inter) term(r, "inter-chunk: read carried state" + tag, w.inter, "per chunk L dk dv (+ L dk decayed queries)");
+  term(r, "intra-chunk: masked scores x values" + tag, w.intra, "per chunk L^2 (dk + dv) (+ mask / per-key terms)");
+  if (w.state) term(r, "state update" + tag, w.state, "per chunk L dk dv (+ dk dv + L dk with a decay)");
+  r->exps += w.exps;
+}
+
+void forms_cost(const CostCtx& c, CostResult* r, const WorkSpec& s) {
+  const bool parallel = c.form == Form::parallel;
+  const Work w = work(s, c.n, parallel ? c.n : c.chunk, !parallel);
+  add_terms(r, w);
+  r->peak_floats = parallel ? w.peak : std::max(w.peak, r->state_floats);
+  r->peak_formula = parallel ? "n^2" : "max(chunk^2, state)";
 }
 
 }  // namespace chunked

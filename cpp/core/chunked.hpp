@@ -1,5 +1,5 @@
 // The chunkwise-parallel form of every decayed linear recurrence, written once and parameterised by
-// the decay (variants.md §3, §4, §6, §9, §11, §15.3-4).
+// the decay (docs/variants.md §3, §4, §6, §9, §11, §15.3-4).
 //
 //   read after write (GLA, RetNet, Mamba-2, Mamba per channel):
 //     S_t = diag(e^{g_t}) S_{t-1} + k_t v_tᵀ ;  o_t = S_tᵀ q_t
@@ -32,12 +32,16 @@
 //   exps  shared decay: (C+1)·w once per call, none per chunk; otherwise per chunk T (scalar) or
 //         T·dk (per key) for intra, L·w for inter, L·w + w for the state (same skips as above)
 //   peak  C x C, the score block (the n x n matrix when chunk >= n).
-// chunk = 1 is the recurrence; chunk = n with S = nullptr is the parallel form, which materialises
-// the n x n matrix and skips the state entirely. The memory is C² + O(C (dk + dv) + dk dv),
+// chunk = 1 is the recurrence; chunk = n with p.fresh is the parallel form, which materialises the
+// n x n matrix, reads no state and writes the final one (the state term without the dk dv decay of
+// an incoming state and without its w exps). The memory is C² + O(C (dk + dv) + dk dv),
 // whatever n is (workspace()).
 #pragma once
 
+#include <string>
 #include <vector>
+
+#include "core/cost_terms.hpp"
 
 namespace attnlab {
 namespace chunked {
@@ -59,6 +63,9 @@ struct Problem {
                       // g_stride 0 = the same decay for every token
   bool read_before_write = false;  // RWKV-5/6 order, see above
   const float* u = nullptr;        // bonus per key channel (read_before_write only)
+  // S is written, never read: the run starts from a zero state and still hands its final state on.
+  // This is the parallel form (chunk >= n) when the caller wants to continue token by token.
+  bool fresh = false;
 };
 
 // Reusable scratch for callers that run many small problems (one per channel, one per block).
@@ -67,12 +74,50 @@ struct Scratch {
 };
 
 // Runs the chunks. S (dk x dv, row-major) carries the state in and out; S = nullptr starts from a
-// zero state and does not compute the final one (the parallel form when chunk >= n). out: n x dv.
+// zero state and does not compute the final one; p.fresh starts from zero and writes the final state
+// into S (the parallel form when chunk >= n, handing its state to the recurrent one). out: n x dv.
 void run(const Problem& p, int chunk, float* S, float* out);
 void run(const Problem& p, int chunk, float* S, float* out, Scratch& ws);
 
 // Floats of scratch run() allocates, for the memory budget and the cost model.
 double workspace(long n, int dk, int dv, int chunk, Decay d);
+
+// Counted work of run(), what the cost model of every variant built on it adds up, per chunk of L
+// tokens. dk, dv are the machinery's widths; the decay has w = 0, 1 or dk values per
+// token; "constant" = one decay for every token (g_stride 0); rbw = read before write (RWKV-5/6).
+// With T = L(L+1)/2 visible pairs (L(L-1)/2 reading before writing):
+//   inter  (chunks that inherit a state)  L dk dv (gemm Q S) + L dk (queries decayed, if any decay)
+//          exps L w (per token, unless constant)
+//   intra  L^2 dk (gemm Q K^T, full; not for a per-key decay) + T (scalar decay mask)
+//          or 2 dk T (per-key decay: q.e and the dot, per visible pair) + 2 dk L (rbw bonus)
+//          + L^2 dv (gemm A V, full); exps T (scalar) or dk T (per key), unless constant
+//   state  (chunks that hand a state on)  L dk dv (gemm K^T V) + dk dv (decay of S) + L dk (keys
+//          decayed), the last two only with a decay; exps L w + w, unless constant
+//   table  constant decay: (C+1) w macs and (C+1) w exps, once per call
+// The parallel form (chunk = n, Problem::fresh) reads no state and writes the final one from zero:
+// the state term without the dk dv decay of an incoming state and without its w exps. Peak: C x C,
+// C = min(chunk, n).
+struct WorkSpec {
+  double dk = 0, dv = 0;
+  Decay decay = Decay::none;
+  bool constant = false;  // one decay for every token (g_stride 0)
+  bool rbw = false;       // read before write
+};
+
+struct Work {
+  double inter = 0, intra = 0, state = 0, table = 0, exps = 0, peak = 0;
+  void add(const Work& o, double times = 1);
+};
+
+// The work of run() over n tokens in chunks of `chunk`: carried = S given and read (chunkwise
+// forms); otherwise one chunk of n with Problem::fresh (the parallel form) or, for n > chunk, the
+// S = nullptr run that starts from zero and keeps no state.
+Work work(const WorkSpec& s, long n, long chunk, bool carried);
+// Adds the terms and exps of `w` to a cost, each term's name followed by `tag`.
+void add_terms(CostResult* r, const Work& w, const std::string& tag = "");
+// The parallel and chunkwise forms of a variant whose dk x dv state runs through run() with chunk
+// n (parallel, fresh) or c.chunk (chunkwise, carried): terms, exps and peak.
+void forms_cost(const CostCtx& c, CostResult* r, const WorkSpec& s);
 
 }  // namespace chunked
 }  // namespace attnlab

@@ -5,10 +5,16 @@
 // wrapper turns the prefix into the matching JavaScript Error class.
 #pragma once
 
+#include <cmath>
 #include <map>
 #include <string>
 
 namespace attnlab {
+
+// Limits of the module. The most a single call may allocate (inputs, outputs, state and scratch together).
+constexpr double kMemoryBudgetBytes = 256.0 * 1024 * 1024;
+constexpr double kMaxLength = 1 << 24;  // tokens per call
+constexpr double kMaxDim = 4096;        // any other size
 
 enum class Form { parallel, recurrent, chunkwise };
 
@@ -32,6 +38,10 @@ struct Config {
     auto it = numbers.find(key);
     return it == numbers.end() ? def : it->second;
   }
+  // A variant option inside params(): validation has filled in the default its info() declares, so
+  // params() never repeats it. NaN / "" only for an option whose default depends on the sizes.
+  double num(const std::string& key) const { return num(key, NAN); }
+  std::string str(const std::string& key) const { return str(key, ""); }
   std::string str(const std::string& key, const std::string& def) const {
     auto it = strings.find(key);
     return it == strings.end() ? def : it->second;

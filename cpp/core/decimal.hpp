@@ -2,7 +2,7 @@
 // snprintf. In the wasm module strtod pulls in musl's long-double scanner with the soft-float128
 // arithmetic behind it, and snprintf the whole printf engine (together about 20 KB of code), while
 // the core needs only a few plain cases: "%.Ng" and "%.0f" of a double, "\\u%04x", reading back its
-// own printed numbers (lab/json_writer.hpp) and the numbers of a sample hint (lab/sample.cpp). All
+// own printed numbers (core/json_writer.hpp) and the numbers of a sample hint (lab/sample.cpp). All
 // are done exactly, in integer arithmetic, with the same round-to-nearest-even the C library uses,
 // so every text is byte for byte what snprintf/strtod give.
 #pragma once

@@ -3,7 +3,7 @@
 // (same vector layer, simd.hpp) for the loops where calling several primitives in a row would walk
 // the state several times per token.
 //
-// Shapes: a state S is dk x dv row-major (rows = key index, variants.md §0); vectors named after
+// Shapes: a state S is dk x dv row-major (rows = key index, docs/variants.md §0); vectors named after
 // keys (k, q, a, w, kappa) have dk entries, after values (v, o) dv. Every kernel reports through
 // ATTNLAB_COUNT_MACS / ATTNLAB_COUNT_EXPS exactly what the unfused sequence of primitives it
 // replaces reports (listed per kernel), so the cost model checks do not depend on fusion. The scalar

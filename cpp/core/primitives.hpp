@@ -1,6 +1,6 @@
 // The few float32 loops every variant's hot path goes through.
 //
-// Layouts are row-major. A state S is dk x dv (rows = key index), as in variants.md §0. These are
+// Layouts are row-major. A state S is dk x dv (rows = key index), as in docs/variants.md §0. These are
 // vector kernels (simd.hpp: SIMD128 in wasm, SSE natively) with scalar twins in
 // primitives_scalar.cpp; variants only ever see these signatures. Every function counts its multiply-accumulates and exps when the
 // core is built with ATTNLAB_COUNT (see counters.hpp).

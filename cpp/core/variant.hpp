@@ -8,13 +8,20 @@
 //   static int out_width(const Params&);                        floats of output per token
 //   static void init_state(const Params&, State&);              empty state (zeros, sentinels)
 //   static void step(const Params&, const Token&, State&, float* out);    one token, float32
-//   static void parallel(const Params&, const Inputs&, long n, float* out);
+//   static double workspace(const Params&, long n, Form, int chunk);   scratch floats of a form
+//   static void parallel(const Params&, const Inputs&, long n, State&, float* out);
+//                                 (receives the empty state, leaves the final one: the same state the
+//                                 recurrent form ends with, so a prompt read in parallel can be
+//                                 continued token by token)
 //   static void chunkwise(const Params&, const Inputs&, long n, int chunk, State&, float* out);
 //   static void reference(const Params&, const Inputs&, long n, StateD&, double* out);  float64
+//   static void cost(const Params&, const CostCtx&, CostResult*);  what each form executes, term
+//                                 by term (core/cost_terms.hpp), beside the forms it counts
 //
 // The recurrent form is always `step` in a loop (api.cpp), so stepping token by token reproduces a
 // recurrent run bit for bit. A variant without a parallel or chunkwise form leaves it out of
-// info().forms and states the reason in info().missing; its function then is never called.
+// info().forms and states the reason in info().missing; its function then is never called, and a
+// missing chunkwise form may leave the function out (api/registry.hpp detects it).
 // The reference is the form closest to the paper, in plain double loops: it is what tests trust.
 #pragma once
 
@@ -24,6 +31,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/cost_terms.hpp"
 
 // Marks once-per-call and test-only functions (a variant's info, params, workspace, init_state and
 // float64 reference; api.cpp's option checks and JSON): in the shipped wasm they are optimised for

@@ -164,8 +164,10 @@ void unit_lower_solve(const float* L, int m, float* B, int width) {
 
 }  // namespace
 
-void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, float* out) {
+void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, bool fresh,
+                     float* out) {
   if (n <= 0) return;
+  if (S && fresh) std::fill(S, S + static_cast<long>(dk) * dv, 0.f);
   const int C = static_cast<int>(std::min<long>(std::max(chunk, 1), n));
   const bool decay = in.g != nullptr;
   std::vector<float> M(static_cast<size_t>(C) * C), R(static_cast<size_t>(C) * dv);
@@ -185,6 +187,8 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     const float* v = in.v + t0 * dv;
     const float* beta = in.beta + t0;
     float* o = out + t0 * dv;
+    // A fresh run's first chunk starts from zero: nothing to read from S, nothing to decay in it.
+    const bool read = S && !(fresh && t0 == 0);
     Decay dec;
     if (decay) {
       for (int t = 0; t < m; ++t) a[t] = prim::exp(in.g[t0 + t]);
@@ -194,7 +198,7 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     }
     // Right side of the triangular system: beta_t (v_t - D(0..t) k_tᵀ S_0), what each token would
     // write if no earlier token of the chunk had touched the state.
-    if (S) {
+    if (read) {
       std::fill(R.begin(), R.begin() + static_cast<long>(m) * dv, 0.f);
       prim::gemm_nn_acc(k, S, R.data(), m, dv, dk);
       for (int t = 0; t < m; ++t) {
@@ -218,7 +222,7 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     for (int t = 1; t < m; ++t) prim::scale(beta[t], M.data() + static_cast<long>(t) * m, t);
     unit_lower_solve(M.data(), m, R.data(), dv);
     std::fill(o, o + static_cast<long>(m) * dv, 0.f);
-    if (S) {
+    if (read) {
       prim::gemm_nn_acc(q, S, o, m, dv, dk);
       if (decay)
         for (int t = 0; t < m; ++t) prim::scale(P[t + 1], o + static_cast<long>(t) * dv, dv);
@@ -229,7 +233,7 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
     if (S) {
       const float* kd = k;
       if (decay) {
-        prim::scale(P[m], S, dk * dv);
+        if (read) prim::scale(P[m], S, dk * dv);
         scale_rows_by(k, Sf.data(), 1, m, dk, Kd.data());
         kd = Kd.data();
       }
@@ -238,8 +242,10 @@ void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, f
   }
 }
 
-void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, float* out) {
+void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, bool fresh,
+                    float* out) {
   if (n <= 0) return;
+  if (S && fresh) std::fill(S, S + static_cast<long>(dk) * dv, 0.f);
   const int C = static_cast<int>(std::min<long>(std::max(chunk, 1), n));
   const size_t rows = static_cast<size_t>(C) * dk;
   std::vector<float> M(static_cast<size_t>(C) * C), X(static_cast<size_t>(C) * dv);
@@ -254,13 +260,14 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
     const float* v = in.v + t0 * dv;
     float* o = out + t0 * dv;
     const Decay dec{in.w + off, dk};
+    const bool read = S && !(fresh && t0 == 0);  // as in delta_chunkwise
     for (long i = 0; i < static_cast<long>(m) * dk; ++i) c[i] = kappa[i] * a[i];
     ATTNLAB_COUNT_MACS(static_cast<long>(m) * dk);
     prefix_products(dec, m, P.data());
     // x_t = kappa_tᵀ S_{t-1}, what token t removes: from the start state through D(0..t-1), from
     // the earlier writes k_j v_jᵀ, and from the earlier removals themselves (the solve).
     std::fill(X.begin(), X.begin() + static_cast<long>(m) * dv, 0.f);
-    if (S) {
+    if (read) {
       scale_rows_by(kappa, P.data(), dk, m, dk, Z.data());
       prim::gemm_nn_acc(Z.data(), S, X.data(), m, dv, dk);
     }
@@ -271,7 +278,7 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
     // Every removal enters the state as -c_j x_jᵀ: carry -x from here on.
     for (long i = 0; i < static_cast<long>(m) * dv; ++i) X[i] = -X[i];
     std::fill(o, o + static_cast<long>(m) * dv, 0.f);
-    if (S) {
+    if (read) {
       scale_rows_by(q, P.data() + dk, dk, m, dk, Z.data());
       prim::gemm_nn_acc(Z.data(), S, o, m, dv, dk);
     }
@@ -282,7 +289,7 @@ void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, flo
     if (scale != 1.f) prim::scale(scale, o, m * dv);
     if (S) {
       suffix_products(dec, m, Sf.data());
-      prim::scale_rows(S, P.data() + static_cast<long>(m) * dk, dk, dv);
+      if (read) prim::scale_rows(S, P.data() + static_cast<long>(m) * dk, dk, dv);
       scale_rows_by(k, Sf.data(), dk, m, dk, Z.data());
       prim::gemm_tn_acc(Z.data(), v, S, dk, dv, m);
       scale_rows_by(c.data(), Sf.data(), dk, m, dk, Z.data());
@@ -300,6 +307,113 @@ double dplr_workspace(long n, int chunk, int dk, int dv) {
   const int C = static_cast<int>(std::min<long>(std::max(chunk, 1), std::max(n, 1L)));
   const double c = C;
   return c * c + c * dv + 4 * c * dk + dk + GramScratch::floats(C, dk);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counted work (wy_chunk.hpp), per chunk of m tokens (C = min(chunk, n); the parallel form is one
+// chunk of n that writes the final state from zero). s = 1 when a state is carried in.
+
+namespace {
+
+// Scores of decayed_gram with a per-key decay (RWKV-7), one 16-token sub-block [i0, i0 + b) at a
+// time: for i0 > 0, 2 (b + i0) dk (row and column factors) + b i0 dk (one gemm against the earlier
+// columns); inside the sub-block 3 dk per visited pair (factor, product, dot), the pairs being
+// b(b+1)/2 for the inclusive scores (shift 0) and b(b-1)/2 for the strict ones (shift 1).
+double dplr_gram(double m, bool strict) {
+  double macs = 0;
+  const double dk = 1;  // per unit of dk; the caller multiplies
+  for (double i0 = 0; i0 < m; i0 += 16) {
+    const double b = std::min(16.0, m - i0);
+    if (i0 > 0) macs += 2 * (b + i0) * dk + b * i0 * dk;
+    macs += 3 * dk * (strict ? b * (b - 1) / 2 : b * (b + 1) / 2);
+  }
+  return macs;
+}
+
+}  // namespace
+
+// DeltaNet and gated DeltaNet through delta_chunkwise; g = 1 when gated, sc = 1 when scaled.
+// chunk of m g: m exps, 2 m (decay prefix and suffix products)
+//            right side  s (m dk dv + 2 m dv) or m dv
+//            scores      2 m^2 dk (K K^T, Q K^T, full) + g 2 m(m+1) (decay factors) + m(m-1)/2 (beta rows)
+//            solve       m(m-1)/2 dv (unit lower forward substitution)
+//            inter       s (m dk dv + g m dv);  scores x U  m^2 dv;  sc m dv
+//            state       m dk dv + g (s dk dv + m dk)   (the parallel form writes it from zero)
+//            peak C^2 (and the dk dv state when carried).
+void delta_cost(const CostCtx& c, double dk, double dv, bool gated, bool scaled, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), g = gated ? 1 : 0, sc = scaled ? 1 : 0;
+  const bool carried = c.form == Form::chunkwise;
+  const Chunks ch(c.n, carried ? c.chunk : static_cast<int>(c.n));
+  const double s = carried ? 1 : 0;
+  double decay = 0, read = 0, right = 0, scores = 0, solve = 0, inter = 0, values = 0, scale = 0, state = 0;
+  auto chunk = [&](double m, double times) {
+    decay += times * g * 2 * m;
+    read += times * s * m * dk * dv;
+    right += times * (s ? 2 * m * dv : m * dv);
+    scores += times * (2 * m * m * dk + g * 2 * m * (m + 1) + m * (m - 1) / 2);
+    solve += times * m * (m - 1) / 2 * dv;
+    inter += times * s * (m * dk * dv + g * m * dv);
+    values += times * m * m * dv;
+    scale += times * sc * m * dv;
+    // The parallel form writes the final state from zero: no decay of an incoming one.
+    state += times * (s ? m * dk * dv + g * (dk * dv + m * dk) : m * dk * dv + g * m * dk);
+  };
+  chunk(ch.B, ch.q);
+  if (ch.r > 0) chunk(ch.r, 1);
+  if (g) term(r, "decay products", decay, "2 n");
+  if (s) term(r, "right side: read K S", read, "n dk dv");
+  elem(r, "right side: beta (v - .)", right, s ? "2 n dv" : "n dv");
+  term(r, "scores K K^T, Q K^T", scores, "2 m^2 dk (+ 2 m(m+1) decays) + m(m-1)/2, per chunk");
+  term(r, "triangular solve", solve, "m(m-1)/2 dv per chunk");
+  if (s) term(r, "inter-chunk: read carried state", inter, "n dk dv (+ n dv decays)");
+  term(r, "scores x U", values, "m^2 dv per chunk");
+  if (sc) elem(r, "output scale", scale, "n dv");
+  term(r, "state update", state, s ? "n dk dv (+ chunks dk dv + n dk decays)" : "n dk dv (+ n dk decays)");
+  r->exps = g * n;
+  r->exps_formula = g ? "n" : "0";
+  r->peak_floats = std::max(ch.B * ch.B, s * r->state_floats);
+  r->peak_formula = carried ? "max(chunk^2, dk dv)" : "n^2";
+}
+
+// RWKV-7 through dplr_chunkwise; sc = 1 when scaled.
+// chunk of m (DPLR form): m dk (c = kappa a) + m dk (decay prefix products)
+//            + 2 G(m, strict) + 2 G(m, inclusive) dk-scores (dplr_gram) + m(m-1)/2 dv (solve)
+//            + 3 m^2 dv (scores x V, scores x V, scores x X) + sc m dv
+//            + s (2 m dk + 2 m dk dv) (start state read twice)
+//            + m dk + s dk dv + 2 m dk + 2 m dk dv (suffix products, decay of a carried state, two
+//              updates; the parallel form writes the final state from zero)
+//            no exps (w is a factor, not a log); peak C^2 (and dk dv when carried).
+void dplr_cost(const CostCtx& c, double dk, double dv, bool scaled, CostResult* r) {
+  using namespace costs;
+  const double sc = scaled ? 1 : 0;
+  const bool carried = c.form == Form::chunkwise;
+  const Chunks ch(c.n, carried ? c.chunk : static_cast<int>(c.n));
+  const double s = carried ? 1 : 0;
+  double keys = 0, products = 0, scores = 0, solve = 0, values = 0, scale = 0, inter = 0, state = 0;
+  auto chunk = [&](double m, double times) {
+    keys += times * m * dk;
+    products += times * m * dk;
+    scores += times * dk * (2 * dplr_gram(m, true) + 2 * dplr_gram(m, false));
+    solve += times * m * (m - 1) / 2 * dv;
+    values += times * 3 * m * m * dv;
+    scale += times * sc * m * dv;
+    inter += times * s * (2 * m * dk + 2 * m * dk * dv);
+    // The parallel form writes the final state from zero: no decay of an incoming one.
+    state += times * (3 * m * dk + s * dk * dv + 2 * m * dk * dv);
+  };
+  chunk(ch.B, ch.q);
+  if (ch.r > 0) chunk(ch.r, 1);
+  elem(r, "removal keys c = kappa a", keys, "n dk");
+  term(r, "decay prefix products", products, "n dk");
+  term(r, "decayed scores (4 triangles)", scores, "about 2 m^2 dk per chunk (16-token sub-blocks)");
+  term(r, "triangular solve", solve, "m(m-1)/2 dv per chunk");
+  term(r, "scores x values", values, "3 m^2 dv per chunk");
+  if (sc) elem(r, "output scale", scale, "n dv");
+  if (s) term(r, "inter-chunk: read carried state", inter, "2 n dk dv + 2 n dk");
+  term(r, "state update", state, s ? "2 n dk dv + 3 n dk + chunks dk dv" : "2 n dk dv + 3 n dk");
+  r->peak_floats = std::max(ch.B * ch.B, s * r->state_floats);
+  r->peak_formula = carried ? "max(chunk^2, dk dv)" : "n^2";
 }
 
 }  // namespace wy

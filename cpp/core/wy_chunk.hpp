@@ -1,5 +1,5 @@
 // The chunkwise form of the delta-rule family (DeltaNet, gated DeltaNet, RWKV-7), written once and
-// parameterised by the decay (variants.md §7, §8, §11, §15.3-5; Yang et al. 2024 for the WY/UT form,
+// parameterised by the decay (docs/variants.md §7, §8, §11, §15.3-5; Yang et al. 2024 for the WY/UT form,
 // fla's generalized_delta_rule/dplr for the diagonal-plus-low-rank generalisation).
 //
 //   delta rule (decay none or scalar a_t = e^{g_t}), K x V state:
@@ -31,9 +31,12 @@
 //   delta  2 C² dk (K Kᵀ, Q Kᵀ) + C²dv/2 (solve) + C² dv (scores x U') + 3 C dk dv (K S_0, Q S_0, state)
 //   DPLR   four triangular C x C scores (C²dk/2 each as gemms between 16-token sub-blocks, per
 //          element with the decay products inside them) + C²dv/2 (solve) + 3 C² dv + 4 C dk dv
-// chunk = 1 is the recurrence; chunk = n with S = nullptr is the parallel form (the n x n system is
-// materialised, the state skipped).
+// chunk = 1 is the recurrence; chunk = n with fresh is the parallel form (the n x n system is
+// materialised; the start state is neither read nor decayed, only the final one is written: the
+// state terms without s's reads, m dk dv (+ g m dk) for DeltaNet, 3 m dk + 2 m dk dv for RWKV-7).
 #pragma once
+
+#include "core/cost_terms.hpp"
 
 namespace attnlab {
 namespace wy {
@@ -57,13 +60,22 @@ struct DplrInputs {
 };
 
 // Runs the chunks. S (dk x dv) carries the state in and out; S = nullptr starts from zero and skips
-// the final state (the parallel form when chunk >= n). `scale` multiplies q. out: n x dv.
-void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, float* out);
-void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, float* out);
+// the final state. fresh: S is written, never read: the run starts from zero and hands its final state
+// on (the parallel form, chunk >= n, continued token by token). `scale` multiplies q. out: n x dv.
+void delta_chunkwise(const DeltaInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, bool fresh,
+                     float* out);
+void dplr_chunkwise(const DplrInputs& in, long n, int chunk, int dk, int dv, float scale, float* S, bool fresh,
+                    float* out);
 
 // Floats of scratch the two functions allocate for chunks of min(chunk, n) tokens.
 double delta_workspace(long n, int chunk, int dk, int dv, bool decay);
 double dplr_workspace(long n, int chunk, int dk, int dv);
+
+// Counted work of the two functions, for the cost models of the variants built on them: terms,
+// exps and peak of the parallel form (one chunk of n, fresh) or the chunkwise form (chunks of
+// c.chunk, the state carried). Derivations in wy_chunk.cpp.
+void delta_cost(const CostCtx& c, double dk, double dv, bool gated, bool scaled, CostResult* r);
+void dplr_cost(const CostCtx& c, double dk, double dv, bool scaled, CostResult* r);
 
 }  // namespace wy
 }  // namespace attnlab

@@ -1,26 +1,9 @@
-// The cost model behind the lesson's quadratic wall: exact multiply-accumulates, exps and memory of
-// every variant in every form, as closed formulas of the sizes.
+// core.cost, core.twoOrders and core.memory: the cost model behind the lesson's quadratic wall.
 //
-// "Exact" means: the formulas count what the form's code executes, term by term, and a build with
-// -DATTNLAB_COUNT=ON proves it (tests/cpp/test_cost.cpp runs every variant x form and requires the
-// instrumented primitives to report the same figures). The per-variant formulas live in cost.cpp,
-// one commented function per variant, next to nothing else.
-//
-// Conventions (api.md `core.cost`):
-//   macs        the token-mixing multiply-accumulates, full (unmasked) products counted as the
-//               lesson counts them: softmax parallel = n*n*dk + n*n*dv, linear recurrent =
-//               n*dk*dv (writes) + n*dk*dv (reads). Mixing = every product between two tokens or
-//               between a token and the state: scores, weights x values, state writes, reads and
-//               decays, chunk solves and the decay factors inside them. Every kernel of the core
-//               computes its masked products in full, so nothing is subtracted for the mask.
-//   executed_macs  macs plus the per-token elementwise work the kernels also run and count
-//               (feature maps, gates and step sizes, output scaling and normalisation, skips):
-//               O(n d), what an ATTNLAB_COUNT build counts, exactly.
-//   flops       2 * macs (a multiply-add is two floating-point operations); exps are not in flops.
-//   stateFloats floats held between tokens after n tokens (the KV cache for softmax).
-//   peakFloats  the largest buffer a form holds at once: the score matrix or block it materialises,
-//               or the state it carries, whichever is larger.
-// Figures are doubles: exact integers up to 2^53 (about 9.0e15), rounded beyond.
+// Every variant's formulas live beside its forms (static cost() in cpp/variants/*.cpp, the shared
+// machinery's in core/chunked.cpp, core/wy_chunk.cpp and feature_maps.cpp); the result types and
+// the conventions are in core/cost_terms.hpp. This file validates a call exactly as a run is
+// validated, adds the totals and the memory a run would take, and writes the JSON.
 #pragma once
 
 #include <cstdint>
@@ -28,46 +11,9 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/cost_terms.hpp"
 
 namespace attnlab {
-
-constexpr double kBytesPerFloat = 4;
-
-// One named part of a form's work, e.g. {"scores Q K^T", n*n*dk, "n^2 dk", true}.
-struct CostTerm {
-  std::string name;
-  double macs = 0;
-  std::string formula;
-  bool mixing = true;  // token-mixing work (in macs); false: per-token elementwise (executed_macs only)
-};
-
-struct CostResult {
-  std::string id;
-  Form form = Form::recurrent;
-  long n = 0;
-  int chunk = 0;           // the chunk actually used (clamped to n), 0 unless chunkwise
-  double macs = 0;         // api convention: token mixing (see above)
-  double executed_macs = 0;  // everything the code runs; == the ATTNLAB_COUNT figure
-  double flops = 0;        // 2 * macs
-  double exps = 0;         // calls of exp the form makes (== the ATTNLAB_COUNT figure)
-  // Work whose amount the data decides (elu1 takes exp only of inputs <= 0; performer rescales only
-  // when the running max moves): macs and exps above are then the most the form can execute, and
-  // the counted figures lie in [macs - macs_variable, macs] and [exps - exps_variable, exps].
-  // Zero for every form whose work depends on the sizes alone.
-  double macs_variable = 0;
-  double exps_variable = 0;
-  double state_floats = 0;
-  double peak_floats = 0;
-  double workspace_floats = 0;  // scratch the module's memory budget charges for this call
-  double run_bytes = 0;         // inputs + output + scratch of a real run, 4 bytes per float
-  bool fits_budget = true;      // whether run_bytes is within kMemoryBudgetBytes
-  std::vector<CostTerm> terms;  // executed macs by part: all sum to executed_macs, mixing ones to macs
-  std::string exps_formula;
-  std::string state_formula;
-  std::string peak_formula;
-  double state_bytes() const { return state_floats * kBytesPerFloat; }
-  double peak_bytes() const { return peak_floats * kBytesPerFloat; }
-};
 
 // cfg carries n, the variant's sizes, form, chunk and its options, validated exactly as a run
 // validates them (validate_config), so an options object that runs also costs, and vice versa.
@@ -111,7 +57,7 @@ struct MemoryResult {
 };
 Status memory(const std::string& id, const Config& cfg, double layers, double heads, MemoryResult* out);
 
-// JSON text of each result (what the JS wrapper returns as a plain object; keys in api.md's camelCase).
+// JSON text of each result (what the JS wrapper returns as a plain object; keys in docs/api.md's camelCase).
 std::string to_json(const CostResult& r);
 std::string to_json(const TwoOrders& r);
 std::string to_json(const MemoryResult& r);

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 #include "lab/cost.hpp"
 #include "lab/measure.hpp"
 

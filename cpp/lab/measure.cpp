@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "lab/json_writer.hpp"
+#include "core/json_writer.hpp"
 #include "lab/rng.hpp"
 #include "lab/sample.hpp"
 
@@ -62,13 +62,11 @@ double Bench::run(int runs) {
   const long w = bound_->out_width();
   const auto t0 = clock::now();
   for (int r = 0; r < runs; ++r) {
-    if (form_ == Form::parallel) {
-      bound_->parallel(in_, n, out_.data());
-      continue;
-    }
     State s;
     bound_->init_state(s);
-    if (form_ == Form::recurrent) {
+    if (form_ == Form::parallel) {
+      bound_->parallel(in_, n, s, out_.data());
+    } else if (form_ == Form::recurrent) {
       for (long t = 0; t < n; ++t) {
         bound_->step(Token::at(in_, entry_->info, t), s, out_.data() + t * w);
         ++s.t;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 
 namespace attnlab {
 

@@ -57,6 +57,24 @@ double cosine(const float* a, const float* b, int d) {
   return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
 }
 
+// The candidate nearest to o by cosine (its index), or -1 when another candidate is within kTie of
+// it: such a readout names no single value.
+int decode(const float* o, const std::vector<const float*>& candidates, int w) {
+  int best = -1;
+  double best_cos = -std::numeric_limits<double>::infinity(), second = best_cos;
+  for (size_t j = 0; j < candidates.size(); ++j) {
+    const double c = cosine(o, candidates[j], w);
+    if (c > best_cos) {
+      second = best_cos;
+      best_cos = c;
+      best = static_cast<int>(j);
+    } else if (c > second) {
+      second = c;
+    }
+  }
+  return best_cos - second > kTie ? best : -1;
+}
+
 }  // namespace
 
 std::vector<float> recall_keys(const std::string& kind, int pairs, int d, double cos, std::uint64_t seed) {
@@ -123,6 +141,8 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
   if (!(spec.d >= 1 && spec.d <= 1024)) return range_error("d", "expected an integer in [1, 1024], got " + fmt(spec.d));
   if (!(spec.pairs >= 1 && spec.pairs <= 4096))
     return range_error("pairs", "expected an integer in [1, 4096], got " + fmt(spec.pairs));
+  if (!(spec.rewrites >= 0 && spec.rewrites <= spec.pairs))
+    return range_error("rewrites", "expected an integer in [0, pairs] = [0, " + fmt(spec.pairs) + "], got " + fmt(spec.rewrites));
   if (!(spec.gap >= 0 && spec.gap <= 65536)) return range_error("gap", "expected an integer in [0, 65536], got " + fmt(spec.gap));
   if (!(spec.trials >= 1 && spec.trials <= 1000))
     return range_error("trials", "expected an integer in [1, 1000], got " + fmt(spec.trials));
@@ -144,11 +164,11 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
   std::unique_ptr<Bound> bound;
   Status st = validate_config(*e, cfg, false, &sizes, &form, &chunk, &bound);
   if (!st.empty()) return st;
-  const int d = spec.d, K = spec.pairs;
+  const int d = spec.d, K = spec.pairs, R = spec.rewrites;
   const int w = bound->out_width();
   const double budget_floats = kMemoryBudgetBytes / 4;
-  if (bound->workspace(K + spec.gap + 1, Form::recurrent, 1) * 2 > budget_floats)
-    return range_error("pairs", "pairs + gap too large for the module's memory budget");
+  if (bound->workspace(K + R + spec.gap + 1, Form::recurrent, 1) * 2 > budget_floats)
+    return range_error("pairs", "pairs + rewrites + gap too large for the module's memory budget");
 
   // Per-token buffers, one per input, and the constant value of each constant input.
   const size_t nin = info.inputs.size();
@@ -190,9 +210,13 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
   };
 
   std::vector<double> age_hits(static_cast<size_t>(K), 0.0);
-  double hits = 0, exact = 0, cos_sum = 0, sig = 0, intf = 0;
-  std::vector<float> V(static_cast<size_t>(K) * d), o(static_cast<size_t>(w)), rq(static_cast<size_t>(d)),
-      gk(static_cast<size_t>(d)), gv(static_cast<size_t>(d));
+  double hits = 0, rewritten_hits = 0, exact = 0, cos_sum = 0, sig = 0, intf = 0;
+  // V holds every key's current value; Vold the R values that rewrites replaced.
+  std::vector<float> V(static_cast<size_t>(K) * d), Vold(static_cast<size_t>(R) * d), o(static_cast<size_t>(w)),
+      rq(static_cast<size_t>(d)), gk(static_cast<size_t>(d)), gv(static_cast<size_t>(d));
+  std::vector<const float*> candidates;
+  for (int j = 0; j < K; ++j) candidates.push_back(V.data() + static_cast<size_t>(j) * d);
+  for (int j = 0; j < R; ++j) candidates.push_back(Vold.data() + static_cast<size_t>(j) * d);
   for (int trial = 0; trial < spec.trials; ++trial) {
     const std::uint64_t tseed = spec.seed * 1000003ull + static_cast<std::uint64_t>(trial);
     std::vector<float> Kx = recall_keys(spec.keys, K, d, spec.cosine, tseed);
@@ -203,6 +227,17 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
     for (int i = 0; i < K; ++i) {
       const float* k = Kx.data() + static_cast<size_t>(i) * d;
       set_token(k, k, V.data() + static_cast<size_t>(i) * d, false);
+      bound->step(tok, s, o.data());
+      ++s.t;
+    }
+    // Rewrites, oldest key first. Their fresh values come after the first K from the same stream,
+    // so R = 0 draws exactly what it drew before rewrites existed.
+    for (int i = 0; i < R; ++i) {
+      float* v = V.data() + static_cast<size_t>(i) * d;
+      std::copy(v, v + d, Vold.data() + static_cast<size_t>(i) * d);
+      unit_vector(rng, v, d);
+      const float* k = Kx.data() + static_cast<size_t>(i) * d;
+      set_token(k, k, v, false);
       bound->step(tok, s, o.data());
       ++s.t;
     }
@@ -218,16 +253,7 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
       State copy = s;
       set_token(Kx.data() + static_cast<size_t>(i) * d, nullptr, nullptr, true);
       bound->step(tok, copy, o.data());
-      // Decode: nearest stored value by cosine.
-      int best = -1;
-      double best_cos = -std::numeric_limits<double>::infinity();
-      for (int j = 0; j < K; ++j) {
-        const double c = cosine(o.data(), V.data() + static_cast<size_t>(j) * d, std::min(d, w));
-        if (c > best_cos) {
-          best_cos = c;
-          best = j;
-        }
-      }
+      const int best = decode(o.data(), candidates, std::min(d, w));
       const float* vi = V.data() + static_cast<size_t>(i) * d;
       const double ci = cosine(o.data(), vi, std::min(d, w));
       double proj = 0, norm2 = 0;
@@ -237,6 +263,7 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
       }
       const bool hit = best == i;
       hits += hit;
+      if (i < R) rewritten_hits += hit;
       age_hits[static_cast<size_t>(i)] += hit;
       cos_sum += ci;
       exact += ci >= 0.99;
@@ -246,13 +273,18 @@ Status recall(const RecallSpec& spec, RecallResult* out) {
   }
   const double q = static_cast<double>(K) * spec.trials;
   out->accuracy = hits / q;
+  out->rewritten_accuracy = R > 0 ? rewritten_hits / (static_cast<double>(R) * spec.trials) : NAN;
   out->mean_cosine = cos_sum / q;
   out->exact = exact / q;
   out->signal = sig / q;
   out->interference = intf / q;
   out->sir = intf > 0 ? sig / intf : std::numeric_limits<double>::infinity();
+  // Oldest last write first: pairs R..K-1 (written once), then the rewritten 0..R-1.
   out->by_age.assign(static_cast<size_t>(K), 0.f);
-  for (int i = 0; i < K; ++i) out->by_age[static_cast<size_t>(i)] = static_cast<float>(age_hits[static_cast<size_t>(i)] / spec.trials);
+  for (int a = 0; a < K; ++a) {
+    const int i = a < K - R ? R + a : a - (K - R);
+    out->by_age[static_cast<size_t>(a)] = static_cast<float>(age_hits[static_cast<size_t>(i)] / spec.trials);
+  }
   out->trials = spec.trials;
   return {};
 }
@@ -285,6 +317,7 @@ void RecallJob::set_number(const std::string& key, double value) {
   };
   if (key == "d") whole(&spec_.d);
   else if (key == "pairs") whole(&spec_.pairs);
+  else if (key == "rewrites") whole(&spec_.rewrites);
   else if (key == "gap") whole(&spec_.gap);
   else if (key == "trials") whole(&spec_.trials);
   else if (key == "cosine") {
@@ -296,7 +329,7 @@ void RecallJob::set_number(const std::string& key, double value) {
     else
       spec_.seed = static_cast<std::uint64_t>(value);
   } else if (pending_.empty()) {
-    pending_ = type_error(key, "not a recall argument; expected variant, options, d, pairs, keys, cosine, gap, trials or seed");
+    pending_ = type_error(key, "not a recall argument; expected variant, options, d, pairs, rewrites, keys, cosine, gap, trials or seed");
   }
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/api.hpp"
+#include "api/api.hpp"
 #include "lab/rng.hpp"
 
 namespace attnlab {

@@ -61,7 +61,7 @@ ATTNLAB_COLD VariantInfo DeltaNet::info() {
 ATTNLAB_COLD Status DeltaNet::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   p->gated = false;
   return {};
 }
@@ -84,12 +84,12 @@ void DeltaNet::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1.f) prim::scale(p.scale, out, p.dv);
 }
 
-void DeltaNet::parallel(const Params& p, const Inputs& in, long n, float* out) {
-  wy::delta_chunkwise(wy_inputs(p, in), n, static_cast<int>(n), p.dk, p.dv, p.scale, nullptr, out);
+void DeltaNet::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  wy::delta_chunkwise(wy_inputs(p, in), n, static_cast<int>(n), p.dk, p.dv, p.scale, s.data.data(), true, out);
 }
 
 void DeltaNet::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  wy::delta_chunkwise(wy_inputs(p, in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), out);
+  wy::delta_chunkwise(wy_inputs(p, in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void DeltaNet::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
@@ -116,6 +116,33 @@ ATTNLAB_COLD void DeltaNet::reference(const Params& p, const Inputs& in, long n,
       out[t * dv + c] = static_cast<double>(p.scale) * o;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// DeltaNet and gated DeltaNet (deltanet.cpp); g = 1 when gated, sc = 1 when scale != 1.
+// recurrent  g n dk dv (decay) + n dk dv (S^T k) + n dv (u = beta (v - .)) + n dk dv (write)
+//            + n dk dv (read) + sc n dv; exps g n.
+// parallel, chunkwise  core/wy_chunk.cpp (wy::delta_cost).
+void DeltaNet::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv, g = p.gated ? 1 : 0, sc = p.scale != 1.f ? 1 : 0;
+  matrix_state(r, dk, dv);
+  if (c.form == Form::recurrent) {
+    if (g) term(r, "decay e^g S", n * dk * dv, "n dk dv");
+    term(r, "read S^T k", n * dk * dv, "n dk dv");
+    elem(r, "delta u = beta (v - S^T k)", n * dv, "n dv");
+    term(r, "write S += k u^T", n * dk * dv, "n dk dv");
+    term(r, "read S^T q", n * dk * dv, "n dk dv");
+    if (sc) elem(r, "output scale", n * dv, "n dv");
+    r->exps = g * n;
+    r->exps_formula = g ? "n" : "0";
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+    return;
+  }
+  wy::delta_cost(c, dk, dv, p.gated, p.scale != 1.f, r);
 }
 
 }  // namespace attnlab

@@ -1,5 +1,5 @@
 // DeltaNet: linear attention that writes with the delta rule (Schlag, Irie, Schmidhuber 2021;
-// parallelised over the sequence by Yang et al. 2024), variants.md §8.
+// parallelised over the sequence by Yang et al. 2024), docs/variants.md §8.
 //
 //   u_t = beta_t (v_t - S_{t-1}ᵀ k_t);  S_t = S_{t-1} + k_t u_tᵀ;  o_t = S_tᵀ (scale q_t)
 //                  q, k: (n, dk), v: (n, dv), beta: (n, 1), o: (n, dv), S: (dk, dv)
@@ -35,9 +35,10 @@ struct DeltaNet {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-// Gated DeltaNet (Yang, Kautz, Hatamizadeh 2024, Gated Delta Networks), variants.md §8.
+// Gated DeltaNet (Yang, Kautz, Hatamizadeh 2024, Gated Delta Networks), docs/variants.md §8.
 //
 //   S'_t = e^{g_t} S_{t-1};  u_t = beta_t (v_t - S'_tᵀ k_t);  S_t = S'_t + k_t u_tᵀ;  o_t = S_tᵀ (scale q_t)
 //          q, k: (n, dk), v: (n, dv), beta, g: (n, 1) with g <= 0, o: (n, dv), S: (dk, dv)

@@ -74,7 +74,7 @@ ATTNLAB_COLD VariantInfo Gla::info() {
 ATTNLAB_COLD Status Gla::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = cfg.num("scale", 1);
+  p->scale = cfg.num("scale");
   return {};
 }
 
@@ -98,8 +98,10 @@ void Gla::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1) prim::scale(static_cast<float>(p.scale), out, p.dv);
 }
 
-void Gla::parallel(const Params& p, const Inputs& in, long n, float* out) {
-  chunked::run(problem(p, in, n), static_cast<int>(n), nullptr, out);
+void Gla::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  chunked::Problem pr = problem(p, in, n);
+  pr.fresh = true;
+  chunked::run(pr, static_cast<int>(n), s.data.data(), out);
   apply_scale(p, out, n);
 }
 
@@ -125,6 +127,33 @@ ATTNLAB_COLD void Gla::reference(const Params& p, const Inputs& in, long n, Stat
       out[t * p.dv + j] = o;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// GLA (gla.cpp), docs/variants.md §4. s = 1 when scale != 1.
+// recurrent  n dk exps (e^g); n dk dv (row decay) + n dk dv (write) + n dk dv (read) + s n dv.
+// parallel   chunked::run, per-key decay from the data, chunk n, fresh state: 2 dk n(n+1)/2 (q.e.k
+//            per visible pair) + n^2 dv + n dk dv + n dk (final state); exps dk n(n+1)/2 + n dk;
+//            + s n dv; peak n^2.
+// chunkwise  chunked::run, per-key decay, state carried, + s n dv; peak max(C^2, dk dv).
+void Gla::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv;
+  matrix_state(r, dk, dv);
+  if (c.form == Form::recurrent) {
+    r->exps = n * dk;
+    r->exps_formula = "n dk";
+    term(r, "decay diag(e^g) S", n * dk * dv, "n dk dv");
+    term(r, "write S += k v^T", n * dk * dv, "n dk dv");
+    term(r, "read S^T q", n * dk * dv, "n dk dv");
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+  } else {
+    chunked::forms_cost(c, r, {dk, dv, chunked::Decay::per_key, false, false});
+  }
+  if (p.scale != 1) elem(r, "output scale", n * dv, "n dv");
 }
 
 }  // namespace attnlab

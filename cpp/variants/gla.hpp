@@ -1,4 +1,4 @@
-// Gated linear attention (Yang et al. 2023), variants.md §4: a decay per key channel, chosen by the
+// Gated linear attention (Yang et al. 2023), docs/variants.md §4: a decay per key channel, chosen by the
 // data at every token.
 //
 //   S_t = diag(e^{g_t}) S_{t-1} + k_t v_tᵀ ;  o_t = scale · S_tᵀ q_t
@@ -32,9 +32,10 @@ struct Gla {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

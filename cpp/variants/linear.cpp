@@ -5,7 +5,6 @@
 #include <cmath>
 #include <vector>
 
-#include "core/api.hpp"
 #include "core/chunked.hpp"
 #include "core/kernels.hpp"
 #include "core/primitives.hpp"
@@ -119,13 +118,13 @@ ATTNLAB_COLD Status Linear::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
   fmap::Kind kind = fmap::Kind::elu1;
-  fmap::parse(cfg.str("featureMap", "elu1"), &kind);
-  const double norm = cfg.num("normalize", NAN);
+  fmap::parse(cfg.str("featureMap"), &kind);
+  const double norm = cfg.num("normalize");
   p->normalize = std::isnan(norm) ? kind != fmap::Kind::identity : norm != 0;
-  p->eps = static_cast<float>(cfg.num("eps", 1e-6));
+  p->eps = static_cast<float>(cfg.num("eps"));
   p->log_eps = std::log(p->eps);
-  p->scale = static_cast<float>(cfg.num("scale", 1));
-  const long features = static_cast<long>(cfg.num("features", 64));
+  p->scale = static_cast<float>(cfg.num("scale"));
+  const long features = static_cast<long>(cfg.num("features"));
   // The state (and performer's projection) exist before any token: refuse what cannot fit at all.
   const double m = fmap::dim(kind, p->dk, features);
   const double floats = m * (p->dv + 1) + 1 + (kind == fmap::Kind::performer ? m * p->dk : 0);
@@ -135,7 +134,7 @@ ATTNLAB_COLD Status Linear::params(const Config& cfg, Params* p) {
                                  " features; the state alone needs about " + fmt(std::ceil(floats * 4 / 1048576)) +
                                  " MiB, over the module's budget of " + fmt(kMemoryBudgetBytes / 1048576) + " MiB");
   }
-  p->map = fmap::Map::make(kind, p->dk, features, static_cast<std::uint64_t>(cfg.num("seed", 0)));
+  p->map = fmap::Map::make(kind, p->dk, features, static_cast<std::uint64_t>(cfg.num("seed")));
   return {};
 }
 
@@ -195,7 +194,7 @@ void Linear::step(const Params& p, const Token& tok, State& s, float* out) {
   finish(p, out, z ? prim::dot(pq, z, m) : 0.f, M + sq);
 }
 
-void Linear::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Linear::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const long m = p.map.m;
   const int dv = p.dv, w = dv + (p.normalize ? 1 : 0);
   const bool perf = is_performer(p);
@@ -242,6 +241,20 @@ void Linear::parallel(const Params& p, const Inputs& in, long n, float* out) {
     if (p.normalize) std::copy(o + t * w, o + t * w + dv, ot);
     finish(p, ot, p.normalize ? o[t * w + dv] : 0.f, perf ? Mt[t] + sq[t] : 0.f);
   }
+
+  // The state the recurrence ends with: S = φ(K)ᵀ V and z = the sum of the φ(k_j). Performer
+  // stores them in the frame of the largest key log-feature M, as the recurrence does, so each key
+  // row is first brought from its own frame into that one (e^{m_j − M} <= 1).
+  const Layout l = layout(p);
+  float* S = s.data.data();
+  if (perf) {
+    const float Mn = Mt[n - 1];
+    for (long j = 0; j < n; ++j) prim::scale(prim::exp(sk[j] - Mn), pk.data() + j * m, static_cast<int>(m));
+    S[l.M] = Mn;
+  }
+  prim::gemm_tn_acc(pk.data(), in.ptr[V], S, static_cast<int>(m), dv, static_cast<int>(n));
+  if (l.z >= 0)
+    for (long j = 0; j < n; ++j) prim::axpy(1.f, pk.data() + j * m, S + l.z, static_cast<int>(m));
 }
 
 void Linear::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
@@ -357,6 +370,95 @@ ATTNLAB_COLD void Linear::reference(const Params& p, const Inputs& in, long n, S
   if (p.normalize)
     for (long i = 0; i < m; ++i) s.data[l.z + i] = z[i] * shift;
   if (perf) s.data[l.M] = M;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// Linear attention (linear.cpp, feature_maps.cpp), docs/variants.md §2. m = feature dim (dk; taylor2
+// 1 + dk + dk^2; performer `features`), z = 1 when normalised, W = dv + z (the normaliser rides
+// as a value column of ones), P = 1 for performer.
+// φ of one row: elu1 dk macs and up to dk exps (only inputs <= 0 take exp: data-dependent);
+// relu, identity dk; taylor2 3 dk + dk^2; performer 3 dk + m dk macs and m exps.
+// recurrent  2 n φ + n m dv (write) + n m dv (read) + z n 2m (z update, φ(q).z) + (z|P) n dv (output
+//            scale) + P: n exps for the output shift, and each token either rescales the stored
+//            state (m dv + z m macs, 1 exp: the running max rose) or its own features (m macs,
+//            1 exp). Counted as if the max rose at every token; the first token always raises it,
+//            so the data can save up to (n-1)(m dv + z m - m) macs.
+//            state = m dv + z m + P; peak = state.
+// parallel   2 n φ + n^2 m (φ(Q) φ(K)^T, full) + P n(n+1)/2 (frame e^{m_j - M_t}, one exp each)
+//            + n^2 W (A [V | 1], full) + (z|P) n dv; exps + P n; peak n^2; then the final state
+//            φ(K)^T [V | 1]: n m W (+ P n m to bring each key into the state's frame, P n exps).
+// chunkwise  segments of s = min(n, max(1, 1024 / C) C) tokens through chunked::run (dk -> m,
+//            dv -> W, decay: P ? scalar per token : none, state carried), + 2 n φ + (z|P) n dv,
+//            + P: tokens that do not raise the running max rescale their features (m macs, 1 exp;
+//            at most n - 1 of them: counted as n - 1, the data can save them all).
+//            peak = max(s m, C^2, state).
+void Linear::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), m = static_cast<double>(p.map.m), dv = p.dv;
+  const bool perf = p.map.kind == fmap::Kind::performer;
+  const double z = p.normalize ? 1 : 0, P = perf ? 1 : 0, W = dv + z;
+  const fmap::Work fm = fmap::work(p.map);
+  r->state_floats = m * dv + z * m + P;
+  r->state_formula = std::string("m dv") + (z ? " + m" : "") + (perf ? " + 1" : "");
+  elem(r, "feature maps phi(q), phi(k)", 2 * n * fm.macs, "2 n phi");
+  r->exps = 2 * n * fm.exps;
+  r->exps_variable = 2 * n * fm.exps_variable;
+  const double out_scale = (z || perf) ? n * dv : 0;
+  switch (c.form) {
+    case Form::recurrent:
+      term(r, "write S += phi(k) v^T", n * m * dv, "n m dv");
+      term(r, "read S^T phi(q)", n * m * dv, "n m dv");
+      if (z) term(r, "normaliser z += phi(k), phi(q).z", 2 * n * m, "2 n m");
+      if (perf) {
+        term(r, "performer frame rescale", n * (m * dv + z * m), "n (m dv + z m), at most");
+        r->macs_variable = (n - 1) * (m * dv + z * m - m);
+        r->exps += 2 * n;
+      }
+      if (out_scale) elem(r, "output scale", out_scale, "n dv");
+      r->exps_formula = perf ? "2 n phi + 2 n" : "2 n phi";
+      r->peak_floats = r->state_floats;
+      r->peak_formula = r->state_formula;
+      return;
+    case Form::parallel:
+      term(r, "scores phi(Q) phi(K)^T", n * n * m, "n^2 m");
+      if (perf) {
+        term(r, "performer frame e^(m_j - M_t)", tri(n), "n(n+1)/2");
+        r->exps += tri(n) + n;
+      }
+      term(r, z ? "weights x [V | 1]" : "weights x values", n * n * W, z ? "n^2 (dv + 1)" : "n^2 dv");
+      if (out_scale) elem(r, "output scale", out_scale, "n dv");
+      term(r, z ? "final state phi(K)^T [V | 1]" : "final state phi(K)^T V", n * m * W, z ? "n m (dv + 1)" : "n m dv");
+      if (perf) {
+        elem(r, "performer keys into the state's frame", n * m, "n m");
+        r->exps += n;
+      }
+      r->exps_formula = perf ? "2 n phi + n(n+1)/2 + 2 n" : "2 n phi";
+      r->peak_floats = n * n;
+      r->peak_formula = "n^2";
+      return;
+    case Form::chunkwise: {
+      const long C = c.chunk;
+      const long seg = std::min<long>(c.n, std::max<long>(1, 1024 / C) * C);
+      const chunked::WorkSpec s{m, W, perf ? chunked::Decay::scalar : chunked::Decay::none, false, false};
+      chunked::Work w;
+      w.add(chunked::work(s, seg, C, true), static_cast<double>(c.n / seg));
+      if (c.n % seg) w.add(chunked::work(s, c.n % seg, C, true));
+      chunked::add_terms(r, w);
+      if (perf) {
+        elem(r, "performer feature rescale", (n - 1) * m, "(n - 1) m, at most");
+        r->macs_variable = (n - 1) * m;
+        r->exps += (n - 1) + n;
+        r->exps_variable += n - 1;
+      }
+      if (out_scale) elem(r, "output scale", out_scale, "n dv");
+      r->exps_formula = perf ? "2 n phi + chunked + (n - 1) + n" : "2 n phi";
+      r->peak_floats = std::max({static_cast<double>(seg) * m, w.peak, r->state_floats});
+      r->peak_formula = "max(segment m, chunk^2, state)";
+      return;
+    }
+  }
 }
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-// Linear attention with a feature map φ (Katharopoulos et al. 2020), variants.md §2, §15.1-2.
+// Linear attention with a feature map φ (Katharopoulos et al. 2020), docs/variants.md §2, §15.1-2.
 //
 //   S_t = S_{t-1} + φ(k_t) v_tᵀ,  z_t = z_{t-1} + φ(k_t),  o_t = S_tᵀ φ(q_t) / (φ(q_t)·z_t + eps)
 //                                   q, k: (n, dk), v: (n, dv), o: (n, dv), φ: R^dk -> R^m
@@ -37,7 +37,7 @@
 #pragma once
 
 #include "core/variant.hpp"
-#include "variants/feature_maps.hpp"
+#include "core/feature_maps.hpp"
 
 namespace attnlab {
 
@@ -56,9 +56,10 @@ struct Linear {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

@@ -15,8 +15,8 @@ namespace {
 enum { U, DELTA, A, B, C, DSKIP };
 
 // Blocks of `block` tokens; in each, every channel is one chunk of chunked::run with dk = N, dv = 1.
-// S = nullptr only with block >= n (parallel form).
-void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float* S, float* out) {
+// fresh: the state S is written, not read (parallel form, block >= n).
+void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float* S, bool fresh, float* out) {
   const long Bk = std::min(block, n);
   const int D = p.D, N = p.N;
   std::vector<float> g(static_cast<size_t>(Bk * N)), val(static_cast<size_t>(Bk)), y(static_cast<size_t>(Bk));
@@ -44,7 +44,8 @@ void blocks(const Mamba::Params& p, const Inputs& in, long n, long block, float*
       c.decay = chunked::Decay::per_key;
       c.g = g.data();
       c.g_stride = N;
-      chunked::run(c, static_cast<int>(L), S ? S + static_cast<long>(d) * N : nullptr, y.data(), ws);
+      c.fresh = fresh;
+      chunked::run(c, static_cast<int>(L), S + static_cast<long>(d) * N, y.data(), ws);
       const float skip = in.ptr[DSKIP][d];
       for (long i = 0; i < L; ++i) out[(t0 + i) * D + d] = y[static_cast<size_t>(i)] + skip * in.row(U, t0 + i)[d];
       ATTNLAB_COUNT_MACS(L);
@@ -106,10 +107,12 @@ void Mamba::step(const Params& p, const Token& tok, State& s, float* out) {
   prim::selective_scan(s.data.data(), tok[A], tok[DELTA], tok[U], tok[B], tok[C], tok[DSKIP], out, p.D, p.N);
 }
 
-void Mamba::parallel(const Params& p, const Inputs& in, long n, float* out) { blocks(p, in, n, n, nullptr, out); }
+void Mamba::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  blocks(p, in, n, n, s.data.data(), true, out);
+}
 
 void Mamba::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  blocks(p, in, n, chunk, s.data.data(), out);
+  blocks(p, in, n, chunk, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void Mamba::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
@@ -131,6 +134,41 @@ ATTNLAB_COLD void Mamba::reference(const Params& p, const Inputs& in, long n, St
       out[t * D + d] = y;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// Mamba (mamba.cpp), docs/variants.md §9; D channels of N states.
+// recurrent  per token and channel: N (Delta A) + N (decay) + N (write) + N (read C.h) + 2 (Delta u,
+//            Dskip u): n D (4N + 2) macs, n D N exps; state D N.
+// parallel / chunkwise  blocks of min(chunk, n) tokens (parallel: one block of n); per block of L
+//            and channel: L (N + 1) (Delta A, Delta u) + chunked::run with dk = N, dv = 1, per-key
+//            decay, one chunk of L (parallel: no state) + L (Dskip); peak L^2 (and D N when carried).
+void Mamba::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), D = p.D, N = p.N;
+  r->state_floats = D * N;
+  r->state_formula = "D N";
+  if (c.form == Form::recurrent) {
+    elem(r, "Delta A, Delta u, Dskip u", n * D * (N + 2), "n D (N + 2)");
+    term(r, "decay, write, read C.h", n * D * 3 * N, "3 n D N");
+    r->exps = n * D * N;
+    r->exps_formula = "n D N";
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+    return;
+  }
+  const bool carried = c.form == Form::chunkwise;
+  const Chunks ch(c.n, carried ? c.chunk : static_cast<int>(c.n));
+  const chunked::WorkSpec s{N, 1, chunked::Decay::per_key, false, false};
+  chunked::Work w;
+  w.add(chunked::work(s, static_cast<long>(ch.B), static_cast<long>(ch.B), carried), ch.q * D);
+  if (ch.r > 0) w.add(chunked::work(s, static_cast<long>(ch.r), static_cast<long>(ch.r), carried), D);
+  elem(r, "Delta A, Delta u, Dskip u", n * D * (N + 2), "n D (N + 2)");
+  chunked::add_terms(r, w, " (per channel)");
+  r->peak_floats = carried ? std::max(w.peak, r->state_floats) : w.peak;
+  r->peak_formula = carried ? "max(chunk^2, D N)" : "n^2";
 }
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-// Mamba (S6) selective scan (Gu & Dao 2023), variants.md §9: D independent channels, each a
+// Mamba (S6) selective scan (Gu & Dao 2023), docs/variants.md §9: D independent channels, each a
 // diagonal recurrence over N states whose decay the data picks per token and per channel.
 //
 //   h_t[d,i] = e^{Δ_t[d] A[d,i]} h_{t-1}[d,i] + Δ_t[d] B_t[i] u_t[d]
@@ -33,9 +33,10 @@ struct Mamba {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

@@ -22,8 +22,9 @@ float* scratch(size_t n) {
 }
 
 // Blocks of `block` tokens through chunked::run (one chunk per block): the value Δx and the log
-// decay ΔA are built for one block at a time. S = nullptr only with block >= n (parallel form).
-void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float* S, float* out) {
+// decay ΔA are built for one block at a time. fresh: S is written, not read (parallel form,
+// block >= n).
+void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float* S, bool fresh, float* out) {
   const long Bk = std::min(block, n);
   std::vector<float> dx(static_cast<size_t>(Bk * p.P)), g(static_cast<size_t>(Bk));
   chunked::Scratch ws;
@@ -50,6 +51,7 @@ void blocks(const Mamba2::Params& p, const Inputs& in, long n, long block, float
     c.decay = chunked::Decay::scalar;
     c.g = g.data();
     c.g_stride = 1;
+    c.fresh = fresh;
     chunked::run(c, static_cast<int>(L), S, out + t0 * p.P, ws);
   }
   if (p.Dskip != 0)
@@ -96,8 +98,8 @@ ATTNLAB_COLD VariantInfo Mamba2::info() {
 ATTNLAB_COLD Status Mamba2::params(const Config& cfg, Params* p) {
   p->N = cfg.size("N");
   p->P = cfg.size("P");
-  p->A = cfg.num("A", -1);
-  p->Dskip = cfg.num("Dskip", 0);
+  p->A = cfg.num("A");
+  p->Dskip = cfg.num("Dskip");
   return {};
 }
 
@@ -127,10 +129,12 @@ void Mamba2::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.Dskip != 0) prim::axpy(static_cast<float>(p.Dskip), tok[X], out, p.P);
 }
 
-void Mamba2::parallel(const Params& p, const Inputs& in, long n, float* out) { blocks(p, in, n, n, nullptr, out); }
+void Mamba2::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  blocks(p, in, n, n, s.data.data(), true, out);
+}
 
 void Mamba2::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  blocks(p, in, n, chunk, s.data.data(), out);
+  blocks(p, in, n, chunk, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void Mamba2::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
@@ -149,6 +153,45 @@ ATTNLAB_COLD void Mamba2::reference(const Params& p, const Inputs& in, long n, S
       out[t * p.P + j] = y;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// Mamba-2 (mamba2.cpp), docs/variants.md §9; state N x P, d = 1 when Dskip != 0.
+// recurrent  per token 1 (Delta A) + N P (decay) + P (Delta x) + N P (write) + N P (read) + d P;
+//            1 exp.
+// parallel / chunkwise  blocks of min(chunk, n) (parallel: one block of n): n (P + 1) (Delta x,
+//            Delta A) + chunked::run per block (dk = N, dv = P, scalar decay per token, one chunk
+//            of L; parallel: no state) + d n P; peak L^2 (and N P when carried).
+void Mamba2::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), N = p.N, P = p.P, d = p.Dskip != 0 ? 1 : 0;
+  r->state_floats = N * P;
+  r->state_formula = "N P";
+  if (c.form == Form::recurrent) {
+    elem(r, "Delta A, Delta x", n * (1 + P), "n (1 + P)");
+    term(r, "decay e^(Delta A) h", n * N * P, "n N P");
+    term(r, "write h += B (Delta x)^T", n * N * P, "n N P");
+    term(r, "read h^T C", n * N * P, "n N P");
+    if (d) elem(r, "skip Dskip x", n * P, "n P");
+    r->exps = n;
+    r->exps_formula = "n";
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+    return;
+  }
+  const bool carried = c.form == Form::chunkwise;
+  const Chunks ch(c.n, carried ? c.chunk : static_cast<int>(c.n));
+  const chunked::WorkSpec s{N, P, chunked::Decay::scalar, false, false};
+  chunked::Work w;
+  w.add(chunked::work(s, static_cast<long>(ch.B), static_cast<long>(ch.B), carried), ch.q);
+  if (ch.r > 0) w.add(chunked::work(s, static_cast<long>(ch.r), static_cast<long>(ch.r), carried));
+  elem(r, "Delta x, Delta A", n * (P + 1), "n (P + 1)");
+  chunked::add_terms(r, w);
+  if (d) elem(r, "skip Dskip x", n * P, "n P");
+  r->peak_floats = carried ? std::max(w.peak, r->state_floats) : w.peak;
+  r->peak_formula = carried ? "max(chunk^2, N P)" : "n^2";
 }
 
 }  // namespace attnlab

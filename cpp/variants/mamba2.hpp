@@ -1,4 +1,4 @@
-// Mamba-2 SSD (Dao & Gu 2024), variants.md §9: one head of the state-space dual, a selective
+// Mamba-2 SSD (Dao & Gu 2024), docs/variants.md §9: one head of the state-space dual, a selective
 // recurrence whose decay is one scalar per token.
 //
 //   h_t = e^{Δ_t A} h_{t-1} + B_t (Δ_t x_t)ᵀ ;  y_t = h_tᵀ C_t + Dskip x_t
@@ -32,9 +32,10 @@ struct Mamba2 {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

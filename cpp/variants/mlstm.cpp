@@ -67,14 +67,15 @@ ATTNLAB_COLD VariantInfo MLstm::info() {
 ATTNLAB_COLD Status MLstm::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   return {};
 }
 
 ATTNLAB_COLD double MLstm::workspace(const Params& p, long n, Form f, int chunk) {
   switch (f) {
-    // The n x n weights, one row of log weights, per-token log f, row sums and stabilisers.
-    case Form::parallel: return static_cast<double>(n) * n + 4.0 * n;
+    // The n x n weights, one row of log weights, per-token log f, row sums and stabilisers, and the
+    // weighted keys of the final state.
+    case Form::parallel: return static_cast<double>(n) * n + 4.0 * n + static_cast<double>(n) * p.dk;
     case Form::recurrent: return p.dk;
     // The L x L block, the weighted keys of the state update, and eight per-row vectors.
     case Form::chunkwise: {
@@ -110,7 +111,7 @@ void MLstm::step(const Params& p, const Token& tok, State& s, float* out) {
   normalise(out, dv, p.scale, p.scale * prim::dot(nv, tok[Q], dk), m_new);
 }
 
-void MLstm::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void MLstm::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const int dk = p.dk, dv = p.dv;
   const float c = p.scale / std::sqrt(static_cast<float>(dk));
   std::vector<float> P(static_cast<size_t>(n) * n), D(static_cast<size_t>(n)), lf(static_cast<size_t>(n));
@@ -144,6 +145,32 @@ void MLstm::parallel(const Params& p, const Inputs& in, long n, float* out) {
   std::fill(out, out + n * dv, 0.f);
   prim::gemm_nn_acc(P.data(), in.ptr[V], out, static_cast<int>(n), dv, static_cast<int>(n));
   for (long t = 0; t < n; ++t) normalise(out + t * dv, dv, 1.f, den[t], mrow[t]);
+
+  // The state the recurrence ends with. Its stabiliser m starts at 0 (the empty state), so unrolled
+  // it is the max of every log weight igate_j + log f_{j+1} + ... + log f_{n-1} and of the empty
+  // state's own log f_0 + ... + log f_{n-1}; C and n are the weighted sums in that frame.
+  float seg = 0.f, mx = kNegInf;
+  for (long j = n - 1; j >= 0; --j) {
+    D[j] = seg + in.row(IG, j)[0];
+    mx = std::max(mx, D[j]);
+    seg += lf[j];
+  }
+  mx = std::max(mx, seg);
+  for (long j = 0; j < n; ++j) D[j] -= mx;
+  prim::exp_shifted(D.data(), static_cast<int>(n), 0.f);
+  float* Cs = s.data.data();
+  float* nv = Cs + static_cast<long>(dk) * dv;
+  const float ksc = 1.f / std::sqrt(static_cast<float>(dk));
+  std::vector<float> Kw(static_cast<size_t>(n) * dk);
+  for (long j = 0; j < n; ++j) {
+    const float wj = D[j] * ksc;
+    const float* kj = in.row(K, j);
+    for (int i = 0; i < dk; ++i) Kw[j * dk + i] = wj * kj[i];
+    prim::axpy(1.f, Kw.data() + j * dk, nv, dk);
+  }
+  ATTNLAB_COUNT_MACS(n * dk);
+  prim::gemm_tn_acc(Kw.data(), in.ptr[V], Cs, dk, dv, static_cast<int>(n));
+  nv[dk] = mx;
 }
 
 void MLstm::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
@@ -249,6 +276,64 @@ ATTNLAB_COLD void MLstm::reference(const Params& p, const Inputs& in, long n, St
       double o = 0;
       for (int i = 0; i < dk; ++i) o += scale * q[i] * C[i * dv + c];
       out[t * dv + c] = o / d;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// mLSTM (mlstm.cpp), docs/variants.md §10. Each log sigmoid of a forget gate takes one exp.
+// recurrent  per token dk (k i') + dk dv (f' C) + dk dv (write) + dk (f' n) + dk (n += k i')
+//            + dk dv (read) + dk (n.q) + dv (normalise): n (3 dk dv + 4 dk + dv);
+//            4 n exps (log sigmoid, f', i', the floor e^-m); state dk dv + dk + 1.
+// parallel   n^2 dk (Q K^T, full) + 2 n(n+1)/2 (gate weights and row sums) + n^2 dv (full)
+//            + n dv (normalise); exps n (log sigmoid) + n(n+1)/2 + n (floors); peak n^2. Final
+//            state: n exps (weights), n dk (weighted keys) + n dk dv (C) + n dk (n).
+// chunkwise  per chunk of L: L^2 (dk + dv) (full scores, scores x V) + L(L+1) (gate weights, sums)
+//            + L dk dv + L dk (inter: Q C, Q n) + L dv + L (inter scale) + L dv (normalise)
+//            + dk dv + dk (state decay) + 2 L dk (weighted keys, n update) + L dk dv (K^T V);
+//            exps L(L+1)/2 + 4 L + 1; peak max(C^2, state).
+void MLstm::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv;
+  r->state_floats = dk * dv + dk + 1;
+  r->state_formula = "dk dv + dk + 1";
+  switch (c.form) {
+    case Form::recurrent:
+      elem(r, "gated key i' k / sqrt(dk)", n * dk, "n dk");
+      term(r, "decay and write C, n", n * (2 * dk * dv + 2 * dk), "n (2 dk dv + 2 dk)");
+      term(r, "read C^T q, n.q", n * (dk * dv + dk), "n (dk dv + dk)");
+      elem(r, "normalise", n * dv, "n dv");
+      r->exps = 4 * n;
+      r->exps_formula = "4 n";
+      r->peak_floats = r->state_floats;
+      r->peak_formula = r->state_formula;
+      return;
+    case Form::parallel:
+      term(r, "scores Q K^T", n * n * dk, "n^2 dk");
+      term(r, "gate weights and row sums", 2 * tri(n), "n(n+1)");
+      term(r, "weights x values", n * n * dv, "n^2 dv");
+      elem(r, "normalise", n * dv, "n dv");
+      elem(r, "final state: weighted keys", n * dk, "n dk");
+      term(r, "final state K_w^T V, n = sum of K_w", n * dk * dv + n * dk, "n dk dv + n dk");
+      r->exps = tri(n) + 3 * n;
+      r->exps_formula = "n(n+1)/2 + 3 n";
+      r->peak_floats = n * n;
+      r->peak_formula = "n^2";
+      return;
+    case Form::chunkwise: {
+      const Chunks ch(c.n, c.chunk);
+      const double sq = ch.squares(), nc = ch.count();
+      term(r, "intra-chunk: scores and scores x values", sq * (dk + dv) + sq + n, "sum L^2 (dk + dv) + L(L+1)");
+      term(r, "inter-chunk: read carried state", n * (dk * dv + dk + dv + 1), "n (dk dv + dk + dv + 1)");
+      elem(r, "normalise", n * dv, "n dv");
+      term(r, "state update", nc * (dk * dv + dk) + n * (2 * dk + dk * dv), "chunks (dk dv + dk) + n (2 dk + dk dv)");
+      r->exps = (sq + n) / 2 + 4 * n + nc;
+      r->exps_formula = "sum L(L+1)/2 + 4 n + chunks";
+      r->peak_floats = std::max(ch.B * ch.B, r->state_floats);
+      r->peak_formula = "max(chunk^2, dk dv + dk + 1)";
+      return;
     }
   }
 }

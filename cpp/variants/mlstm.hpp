@@ -1,4 +1,4 @@
-// mLSTM, the matrix-memory cell of xLSTM (Beck et al. 2024), variants.md §10.
+// mLSTM, the matrix-memory cell of xLSTM (Beck et al. 2024), docs/variants.md §10.
 //
 //   i_t = e^{igate_t},  f_t = sigmoid(fgate_t),  k̄_t = k_t / sqrt(dk)
 //   C_t = f_t C_{t-1} + i_t k̄_t v_tᵀ,   n_t = f_t n_{t-1} + i_t k̄_t
@@ -42,9 +42,10 @@ struct MLstm {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

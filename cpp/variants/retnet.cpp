@@ -71,8 +71,8 @@ ATTNLAB_COLD VariantInfo RetNet::info() {
 ATTNLAB_COLD Status RetNet::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->gamma = cfg.num("gamma", 0.96875);
-  p->scale = cfg.num("scale", 1);
+  p->gamma = cfg.num("gamma");
+  p->scale = cfg.num("scale");
   return {};
 }
 
@@ -93,9 +93,11 @@ void RetNet::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1) prim::scale(static_cast<float>(p.scale), out, p.dv);
 }
 
-void RetNet::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void RetNet::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const float lg = static_cast<float>(std::log(p.gamma));
-  chunked::run(problem(p, in, n, &lg), static_cast<int>(n), nullptr, out);
+  chunked::Problem pr = problem(p, in, n, &lg);
+  pr.fresh = true;
+  chunked::run(pr, static_cast<int>(n), s.data.data(), out);
   apply_scale(p, out, n);
 }
 
@@ -120,6 +122,30 @@ ATTNLAB_COLD void RetNet::reference(const Params& p, const Inputs& in, long n, S
       out[t * p.dv + j] = o;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// RetNet (retnet.cpp), docs/variants.md §3. s = 1 when scale != 1.
+// recurrent  n dk dv (decay gamma S) + n dk dv (write) + n dk dv (read) + s n dv; no exps.
+// parallel   chunked::run, scalar constant decay, chunk n, fresh state: n^2 dk + n(n+1)/2 (mask)
+//            + n^2 dv + (n+1) (table) + n dk dv + n dk (final state) + s n dv; exps n + 1; peak n^2.
+// chunkwise  chunked::run, scalar constant decay, state carried, + s n dv; peak max(C^2, dk dv).
+void RetNet::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv;
+  matrix_state(r, dk, dv);
+  if (c.form == Form::recurrent) {
+    term(r, "decay gamma S", n * dk * dv, "n dk dv");
+    term(r, "write S += k v^T", n * dk * dv, "n dk dv");
+    term(r, "read S^T q", n * dk * dv, "n dk dv");
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+  } else {
+    chunked::forms_cost(c, r, {dk, dv, chunked::Decay::scalar, true, false});
+  }
+  if (p.scale != 1) elem(r, "output scale", n * dv, "n dv");
 }
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-// RetNet retention (Sun et al. 2023), variants.md §3: linear attention with one fixed decay γ.
+// RetNet retention (Sun et al. 2023), docs/variants.md §3: linear attention with one fixed decay γ.
 //
 //   S_t = γ S_{t-1} + k_t v_tᵀ ;  o_t = scale · S_tᵀ q_t      q, k: (n, dk), v: (n, dv), o: (n, dv)
 //
@@ -30,9 +30,10 @@ struct RetNet {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

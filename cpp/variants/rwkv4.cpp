@@ -82,7 +82,7 @@ void Rwkv4::step(const Params& p, const Token& tok, State& s, float* out) {
   ATTNLAB_COUNT_MACS(6L * C);
 }
 
-void Rwkv4::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Rwkv4::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   // Channel by channel, so that each row of exponents and the value column are contiguous and the
   // exp/sum and the weighted sum go through exp_shifted and dot.
   const int C = p.C;
@@ -106,19 +106,18 @@ void Rwkv4::parallel(const Params& p, const Inputs& in, long n, float* out) {
       const float den = prim::exp_shifted(row.data(), static_cast<int>(t + 1), mx);
       out[t * C + c] = prim::dot(row.data(), vc.data(), static_cast<int>(t + 1)) / den;
     }
-  }
-}
-
-void Rwkv4::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  // Not offered (info().missing). Should it ever be called, chunks of a per-channel scalar
-  // recurrence are just the recurrence, which keeps the state valid.
-  Token tok;
-  for (long t = 0; t < n; ++t) {
-    tok.ptr[K] = in.row(K, t);
-    tok.ptr[V] = in.row(V, t);
-    tok.ptr[W] = in.ptr[W];
-    tok.ptr[U] = in.ptr[U];
-    step(p, tok, s, out + t * p.C);
+    // The state after the last token is a row t = n without the bonus: p = the largest exponent
+    // (n-1-i) w + k_i, which is exactly what the recurrence's running max max(p + w, k) reaches,
+    // a = sum e^(exponent - p) v_i and b = sum e^(exponent - p).
+    float mx = kEmptyExponent;
+    for (long i = 0; i < n; ++i) {
+      row[i] = static_cast<float>(n - 1 - i) * w + kc[i];
+      mx = std::max(mx, row[i]);
+    }
+    ATTNLAB_COUNT_MACS(n);
+    s.data[2 * C + c] = mx;
+    s.data[C + c] = prim::exp_shifted(row.data(), static_cast<int>(n), mx);
+    s.data[c] = prim::dot(row.data(), vc.data(), static_cast<int>(n));
   }
 }
 
@@ -141,6 +140,35 @@ ATTNLAB_COLD void Rwkv4::reference(const Params& p, const Inputs& in, long n, St
       b[c] = e1 * b[c] + e2;
       pe[c] = m;
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// RWKV-4 (rwkv4.cpp), docs/variants.md §5; C channels, everything per channel.
+// recurrent  6 n C macs, 4 n C exps (the stable (a, b, p) step); state 3 C.
+// parallel   per channel and row t: t macs ((t-1-i) w + k_i), t + 1 exps, a dot of t + 1:
+//            C n^2 macs, C n(n+1)/2 exps; peak n (one row of exponents). The final state is one
+//            more row (t = n, no bonus): 2 C n macs, C n exps.
+void Rwkv4::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), C = p.C;
+  r->state_floats = 3 * C;
+  r->state_formula = "3 C";
+  if (c.form == Form::parallel) {
+    term(r, "exponents and weighted sums", C * n * n, "C n^2");
+    term(r, "final state (a, b, p): one more row without the bonus", 2 * C * n, "2 C n");
+    r->exps = C * tri(n) + C * n;
+    r->exps_formula = "C n(n+1)/2 + C n";
+    r->peak_floats = n;
+    r->peak_formula = "n";
+  } else {
+    term(r, "stable (a, b, p) step", 6 * n * C, "6 n C");
+    r->exps = 4 * n * C;
+    r->exps_formula = "4 n C";
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
   }
 }
 

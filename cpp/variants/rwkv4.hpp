@@ -1,4 +1,4 @@
-// RWKV-4 WKV, the per-channel time mixing of RWKV-4 (Peng et al. 2023), variants.md §5.
+// RWKV-4 WKV, the per-channel time mixing of RWKV-4 (Peng et al. 2023), docs/variants.md §5.
 //
 //   wkv_t = [sum_{i<t} e^{(t-1-i)w + k_i} v_i + e^{u+k_t} v_t] / [sum_{i<t} e^{(t-1-i)w + k_i} + e^{u+k_t}]
 //                                             k, v: (n, C), w, u: (C), o: (n, C); all element-wise
@@ -31,9 +31,9 @@ struct Rwkv4 {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
-  static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

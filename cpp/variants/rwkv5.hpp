@@ -1,4 +1,4 @@
-// RWKV-5 "Eagle" time mixing (Peng et al. 2024, Eagle and Finch), variants.md §6.
+// RWKV-5 "Eagle" time mixing (Peng et al. 2024, Eagle and Finch), docs/variants.md §6.
 //
 //   o_t = S_{t-1}ᵀ r_t + (r_t·(u⊙k_t)) v_t          read before write, as RWKV-6
 //   S_t = diag(w) S_{t-1} + k_t v_tᵀ                 one static decay w in (0, 1] per key channel
@@ -20,21 +20,10 @@
 
 namespace attnlab {
 
-struct Rwkv5 {
-  using Params = Rwkv6::Params;
+// A derived variant: Rwkv6's kernels, cost and reference, with its own info and options.
+struct Rwkv5 : Rwkv6 {
   static VariantInfo info();
   static Status params(const Config& cfg, Params* p);
-  static int out_width(const Params& p) { return Rwkv6::out_width(p); }
-  static double workspace(const Params& p, long n, Form f, int chunk) { return Rwkv6::workspace(p, n, f, chunk); }
-  static void init_state(const Params& p, State& s) { Rwkv6::init_state(p, s); }
-  static void step(const Params& p, const Token& tok, State& s, float* out) { Rwkv6::step(p, tok, s, out); }
-  static void parallel(const Params& p, const Inputs& in, long n, float* out) { Rwkv6::parallel(p, in, n, out); }
-  static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-    Rwkv6::chunkwise(p, in, n, chunk, s, out);
-  }
-  static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
-    Rwkv6::reference(p, in, n, s, out);
-  }
 };
 
 }  // namespace attnlab

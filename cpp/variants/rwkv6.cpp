@@ -61,7 +61,7 @@ ATTNLAB_COLD VariantInfo Rwkv6::info() {
 ATTNLAB_COLD Status Rwkv6::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   p->static_w = false;
   return {};
 }
@@ -69,8 +69,9 @@ ATTNLAB_COLD Status Rwkv6::params(const Config& cfg, Params* p) {
 ATTNLAB_COLD double Rwkv6::workspace(const Params& p, long n, Form f, int chunk) {
   const double wrows = p.static_w ? 1.0 : static_cast<double>(n);
   switch (f) {
-    // The n x n weights, the float64 prefix sums of log w (2 floats each) and one exp row.
-    case Form::parallel: return static_cast<double>(n) * n + 2.0 * (n + 1) * p.dk + p.dk;
+    // The n x n weights, the float64 prefix sums of log w (2 floats each), one exp row and the
+    // decayed keys of the final state.
+    case Form::parallel: return static_cast<double>(n) * n + 2.0 * (n + 1) * p.dk + p.dk + static_cast<double>(n) * p.dk;
     case Form::recurrent: return 0;
     // chunked::run's own scratch plus the log decays it takes.
     case Form::chunkwise:
@@ -90,7 +91,7 @@ void Rwkv6::step(const Params& p, const Token& tok, State& s, float* out) {
   scale_rows_of(p.scale, out, 1, p.dv);
 }
 
-void Rwkv6::parallel(const Params& p, const Inputs& in, long n, float* out) {
+void Rwkv6::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
   const int dk = p.dk;
   const long ws = w_stride(p);
   // Lw[t] = sum_{s<t} log w_s, so pair (t, j < t) has exponent Lw[t] - Lw[j+1]. The prefix sums
@@ -119,6 +120,19 @@ void Rwkv6::parallel(const Params& p, const Inputs& in, long n, float* out) {
   }
   std::fill(out, out + n * p.dv, 0.f);
   prim::gemm_nn_acc(A.data(), in.ptr[V], out, static_cast<int>(n), p.dv, static_cast<int>(n));
+
+  // The state the recurrence ends with: S = sum_j diag(w_{j+1} ... w_{n-1}) k_j v_jᵀ, each key
+  // decayed by the same prefix-sum difference (all exponents <= 0), then one gemm.
+  std::vector<float> Kd(static_cast<size_t>(n) * dk);
+  for (long j = 0; j < n; ++j) {
+    float* row = Kd.data() + j * dk;
+    for (int i = 0; i < dk; ++i) row[i] = static_cast<float>(Lw[n * dk + i] - Lw[(j + 1) * dk + i]);
+    prim::exp_shifted(row, dk, 0.f);
+    const float* kj = in.row(K, j);
+    for (int i = 0; i < dk; ++i) row[i] *= kj[i];
+    ATTNLAB_COUNT_MACS(dk);
+  }
+  prim::gemm_tn_acc(Kd.data(), in.ptr[V], s.data.data(), dk, p.dv, static_cast<int>(n));
 }
 
 void Rwkv6::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
@@ -163,6 +177,53 @@ ATTNLAB_COLD void Rwkv6::reference(const Params& p, const Inputs& in, long n, St
     }
     for (int i = 0; i < dk; ++i)
       for (int c = 0; c < dv; ++c) S[i * dv + c] = w[i] * S[i * dv + c] + static_cast<double>(k[i]) * v[c];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// RWKV-5 and RWKV-6 (rwkv6.cpp), docs/variants.md §6. s = 1 when scale != 1. T' = n(n-1)/2 pairs j < t.
+// recurrent  n dk dv (read) + 2 n dk (bonus r.(u k)) + n dv (bonus x v) + s n dv + n dk dv (decay)
+//            + n dk dv (write); no exps.
+// parallel   per pair j < t: dk exps and 2 dk macs (r.e.k, built element by element: the decay
+//            product has no matmul form) + 2 n dk (bonus on the diagonal) + n^2 dv (A V, full);
+//            peak n^2. (The scale multiplies each weight in place and is not a multiply-add.)
+//            Final state: n dk exps and n dk macs (keys decayed to the end) + n dk dv (gemm).
+// chunkwise  chunked::run, per-key decay, read before write, state carried; RWKV-5's decay is the
+//            same at every token (a table of (C+1) dk exps), RWKV-6's is per token; + s n dv.
+void Rwkv6::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv;
+  matrix_state(r, dk, dv);
+  const bool scaled = p.scale != 1.f;
+  switch (c.form) {
+    case Form::recurrent:
+      term(r, "read S^T r", n * dk * dv, "n dk dv");
+      term(r, "bonus (r.(u k)) v", n * (2 * dk + dv), "n (2 dk + dv)");
+      term(r, "decay diag(w) S", n * dk * dv, "n dk dv");
+      term(r, "write S += k v^T", n * dk * dv, "n dk dv");
+      if (scaled) elem(r, "output scale", n * dv, "n dv");
+      r->peak_floats = r->state_floats;
+      r->peak_formula = r->state_formula;
+      return;
+    case Form::parallel: {
+      const double pairs = n * (n - 1) / 2;
+      term(r, "decayed scores r.(w..w) k, j < t", 2 * dk * pairs, "2 dk n(n-1)/2");
+      term(r, "bonus r.(u k) on the diagonal", 2 * dk * n, "2 dk n");
+      term(r, "weights x values", n * n * dv, "n^2 dv");
+      elem(r, "final state: keys decayed to the end", n * dk, "n dk");
+      term(r, "final state (K decayed)^T V", n * dk * dv, "n dk dv");
+      r->exps = dk * pairs + n * dk;
+      r->exps_formula = "dk n(n-1)/2 + n dk";
+      r->peak_floats = n * n;
+      r->peak_formula = "n^2";
+      return;
+    }
+    case Form::chunkwise:
+      chunked::forms_cost(c, r, {dk, dv, chunked::Decay::per_key, p.static_w, true});
+      if (scaled) elem(r, "output scale", n * dv, "n dv");
+      return;
   }
 }
 

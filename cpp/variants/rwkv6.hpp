@@ -1,4 +1,4 @@
-// RWKV-6 "Finch" time mixing (Peng et al. 2024, Eagle and Finch), variants.md §6.
+// RWKV-6 "Finch" time mixing (Peng et al. 2024, Eagle and Finch), docs/variants.md §6.
 //
 //   o_t = S_{t-1}ᵀ r_t + (r_t·(u⊙k_t)) v_t          read before write: token t meets the old state
 //   S_t = diag(w_t) S_{t-1} + k_t v_tᵀ               and only itself through the bonus u
@@ -34,9 +34,10 @@ struct Rwkv6 {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

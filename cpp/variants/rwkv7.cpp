@@ -60,7 +60,7 @@ ATTNLAB_COLD VariantInfo Rwkv7::info() {
 ATTNLAB_COLD Status Rwkv7::params(const Config& cfg, Params* p) {
   p->dk = cfg.size("dk");
   p->dv = cfg.size("dv");
-  p->scale = static_cast<float>(cfg.num("scale", 1.0));
+  p->scale = static_cast<float>(cfg.num("scale"));
   return {};
 }
 
@@ -81,12 +81,12 @@ void Rwkv7::step(const Params& p, const Token& tok, State& s, float* out) {
   if (p.scale != 1.f) prim::scale(p.scale, out, p.dv);
 }
 
-void Rwkv7::parallel(const Params& p, const Inputs& in, long n, float* out) {
-  wy::dplr_chunkwise(wy_inputs(in), n, static_cast<int>(n), p.dk, p.dv, p.scale, nullptr, out);
+void Rwkv7::parallel(const Params& p, const Inputs& in, long n, State& s, float* out) {
+  wy::dplr_chunkwise(wy_inputs(in), n, static_cast<int>(n), p.dk, p.dv, p.scale, s.data.data(), true, out);
 }
 
 void Rwkv7::chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out) {
-  wy::dplr_chunkwise(wy_inputs(in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), out);
+  wy::dplr_chunkwise(wy_inputs(in), n, chunk, p.dk, p.dv, p.scale, s.data.data(), false, out);
 }
 
 ATTNLAB_COLD void Rwkv7::reference(const Params& p, const Inputs& in, long n, StateD& s, double* out) {
@@ -112,6 +112,32 @@ ATTNLAB_COLD void Rwkv7::reference(const Params& p, const Inputs& in, long n, St
       out[t * dv + c] = static_cast<double>(p.scale) * o;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost model (core/cost_terms.hpp): what each form executes, term by term.
+//
+// RWKV-7 (rwkv7.cpp); sc = 1 when scale != 1.
+// recurrent  n dk dv (kappa^T S) + n dk dv (decay) + n dk (c = -kappa a) + n dk dv (removal)
+//            + n dk dv (write) + n dk dv (read) + sc n dv; no exps.
+// parallel, chunkwise  core/wy_chunk.cpp (wy::dplr_cost).
+void Rwkv7::cost(const Params& p, const CostCtx& c, CostResult* r) {
+  using namespace costs;
+  const double n = c.N(), dk = p.dk, dv = p.dv, sc = p.scale != 1.f ? 1 : 0;
+  matrix_state(r, dk, dv);
+  if (c.form == Form::recurrent) {
+    term(r, "read kappa^T S", n * dk * dv, "n dk dv");
+    term(r, "decay diag(w) S", n * dk * dv, "n dk dv");
+    elem(r, "removal key c = -kappa a", n * dk, "n dk");
+    term(r, "removal S += c x^T", n * dk * dv, "n dk dv");
+    term(r, "write S += k v^T", n * dk * dv, "n dk dv");
+    term(r, "read S^T r", n * dk * dv, "n dk dv");
+    if (sc) elem(r, "output scale", n * dv, "n dv");
+    r->peak_floats = r->state_floats;
+    r->peak_formula = r->state_formula;
+    return;
+  }
+  wy::dplr_cost(c, dk, dv, p.scale != 1.f, r);
 }
 
 }  // namespace attnlab

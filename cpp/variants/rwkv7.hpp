@@ -1,4 +1,4 @@
-// RWKV-7 "Goose" time mixing (Peng et al. 2025), the generalized delta rule, variants.md §7.
+// RWKV-7 "Goose" time mixing (Peng et al. 2025), the generalized delta rule, docs/variants.md §7.
 //
 //   S_t = diag(w_t) S_{t-1} - (kappa_t ⊙ a_t)(kappa_tᵀ S_{t-1}) + k_t v_tᵀ;   o_t = S_tᵀ (scale r_t)
 //          r, w, k, kappa, a: (n, dk), v: (n, dv), o: (n, dv), S: (dk, dv)
@@ -36,9 +36,10 @@ struct Rwkv7 {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-// Causal softmax attention (Vaswani et al. 2017), variants.md §1.
+// Causal softmax attention (Vaswani et al. 2017), docs/variants.md §1.
 //
 //   o_t = sum_{j<=t} softmax_j(scale * q_t.k_j) v_j          q, k: (n, dk), v: (n, dv), o: (n, dv)
 //
@@ -28,9 +28,10 @@ struct Softmax {
   static double workspace(const Params& p, long n, Form f, int chunk);
   static void init_state(const Params& p, State& s);
   static void step(const Params& p, const Token& tok, State& s, float* out);
-  static void parallel(const Params& p, const Inputs& in, long n, float* out);
+  static void parallel(const Params& p, const Inputs& in, long n, State& s, float* out);
   static void chunkwise(const Params& p, const Inputs& in, long n, int chunk, State& s, float* out);
   static void reference(const Params& p, const Inputs& in, long n, StateD& s, double* out);
+  static void cost(const Params& p, const CostCtx& c, CostResult* r);
 };
 
 }  // namespace attnlab

@@ -41,7 +41,6 @@ widgetSuite(
     },
     embed: { query: 'n=5000&d=16', state: { n: 5000, d: 16, axes: 'linear', view: 'model' } },
     breakWith: { d: -1 },
-    frameChanges: [{ n: 2000 }, { n: 1000000 }, { d: 128 }, { axes: 'log' }, { n: 30000 }, { axes: 'linear', d: 64 }],
   },
   (env) => {
     test('default readouts are core.cost at n = 1,000, d = 64', async () => {
@@ -114,42 +113,42 @@ widgetSuite(
       await context.close();
     });
 
-    test('measured view times both kernels in slices, without long tasks', async (t) => {
-      const cpu = [];
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const { page, context, log, stopTrace } = await openPage(env.browser, env.url(), {}, { trace: true });
-        await widgetReady(page, TAG);
-        const hasMeasure = await page.evaluate((t) => typeof document.querySelector(t).core.measure === 'function', TAG);
-        await page.locator(TAG).getByLabel('Measured here').check();
-        await settle(page);
-        if (!hasMeasure) {
-          assert.match(await page.locator(TAG).locator('.placeholder').textContent(), /core\.measure/);
-          await stopTrace();
-          await context.close();
-          t.skip('this core has no core.measure');
-          return;
-        }
-        await page.locator(TAG).getByRole('button', { name: 'Measure on this device' }).click();
-        await page.waitForFunction((t) => !document.querySelector(t)._measuring && document.querySelector(t)._measured, TAG, { timeout: 60000 });
-        const m = await page.evaluate((t) => document.querySelector(t)._measured, TAG);
-        assert.ok(m.points.softmax.length >= 3 && m.points.linear.length >= 3, JSON.stringify(m));
-        for (const p of [...m.points.softmax, ...m.points.linear]) assert.ok(p.ms >= 0 && Number.isFinite(p.ms), JSON.stringify(p));
-        // the longest runs timed are long enough for the page's timer
-        assert.ok(m.points.softmax.at(-1).ms > 0 && m.points.linear.at(-1).ms > 0, JSON.stringify(m));
-        // what was timed is what the table lists
-        await page.locator(TAG).getByText('Data table').click();
-        // the details element's toggle event, and the render it triggers, come after the click
-        await page.waitForFunction((t) => document.querySelector(t).shadowRoot.querySelectorAll('tbody tr').length > 0, TAG);
-        const rows = await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelectorAll('tbody tr').length, TAG);
-        assert.equal(rows, new Set([...m.points.softmax, ...m.points.linear].map((p) => p.n)).size);
-        const tasks = await stopTrace();
-        cpu.push(tasks.maxCpu);
-        console.log(`# cost-curve: while measuring, longest main-thread task ${tasks.maxCpu} ms of CPU (${tasks.maxWall} ms wall); timed up to n = ${m.points.softmax.at(-1).n} (softmax), ${m.points.linear.at(-1).n} (linear)`);
-        assert.deepEqual(log.errors, []);
+    // How long the slices take is the bench's to report (npm run bench -- --browser); here only what
+    // was timed and what the figure shows.
+    test('measured view times both kernels and lists what it timed', async (t) => {
+      const { page, context, log } = await openPage(env.browser, env.url());
+      await widgetReady(page, TAG);
+      const hasMeasure = await page.evaluate((t) => typeof document.querySelector(t).core.measure === 'function', TAG);
+      await page.locator(TAG).getByLabel('Measured here').check();
+      await settle(page);
+      if (!hasMeasure) {
+        assert.match(await page.locator(TAG).locator('.placeholder').textContent(), /core\.measure/);
         await context.close();
-        if (tasks.maxCpu <= 50) break;
+        t.skip('this core has no core.measure');
+        return;
       }
-      assert.ok(Math.min(...cpu) <= 50, `a main-thread task over 50 ms of CPU in every run: ${cpu.join(', ')} ms`);
+      await page.locator(TAG).getByRole('button', { name: 'Measure on this device' }).click();
+      await page.waitForFunction((t) => !document.querySelector(t)._measuring && document.querySelector(t)._measured, TAG, { timeout: 120000 });
+      const m = await page.evaluate((t) => document.querySelector(t)._measured, TAG);
+      // Each series times lengths in increasing order until the next one would overrun the page's
+      // budget on this device, and names that length; how far it gets depends on the device.
+      for (const key of ['softmax', 'linear']) {
+        const ns = m.points[key].map((p) => p.n);
+        assert.ok(ns.length >= 1, `${key}: at least one length timed`);
+        for (let i = 1; i < ns.length; i++) assert.ok(ns[i] > ns[i - 1], `${key}: lengths in order ${ns}`);
+        if (m.stopped[key] !== undefined) assert.ok(m.stopped[key] > ns.at(-1), `${key} stopped at ${m.stopped[key]} after ${ns}`);
+      }
+      for (const p of [...m.points.softmax, ...m.points.linear]) assert.ok(p.ms >= 0 && Number.isFinite(p.ms), JSON.stringify(p));
+      // the longest runs timed are long enough for the page's timer
+      assert.ok(m.points.softmax.at(-1).ms > 0 && m.points.linear.at(-1).ms > 0, JSON.stringify(m));
+      // what was timed is what the table lists
+      await page.locator(TAG).getByText('Data table').click();
+      // the details element's toggle event, and the render it triggers, come after the click
+      await page.waitForFunction((t) => document.querySelector(t).shadowRoot.querySelectorAll('tbody tr').length > 0, TAG);
+      const rows = await page.evaluate((t) => document.querySelector(t).shadowRoot.querySelectorAll('tbody tr').length, TAG);
+      assert.equal(rows, new Set([...m.points.softmax, ...m.points.linear].map((p) => p.n)).size);
+      assert.deepEqual(log.errors, []);
+      await context.close();
     });
   },
 );

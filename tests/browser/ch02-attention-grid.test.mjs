@@ -1,7 +1,7 @@
 // Chapter 2's attention-grid widget in real Chromium against the built site.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, widgetReady, readoutText, settle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
+import { openPage, widgetReady, readoutText, settle, pageIdle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
 
 const PAGE = 'chapters/02-where-the-square-comes-from.html';
 const TAG = 'attn-attention-grid';
@@ -75,7 +75,6 @@ widgetSuite(
     },
     embed: { query: 'n=12&seed=5', state: { n: 12, d: 16, seed: 5, row: 0, col: 0 } },
     breakWith: { d: 5000 },
-    frameChanges: [{ n: 7 }, { row: 3, col: 2 }, { n: 32 }, { d: 64 }, { row: 20, col: 10 }, { n: 64 }],
     screenshotPrep: async (page) => {
       await page.evaluate((t) => Object.assign(document.querySelector(t), { n: 9, row: 6, col: 2 }), TAG);
     },
@@ -150,13 +149,15 @@ widgetSuite(
       await settle(page);
       assert.equal(await page.evaluate((t) => document.querySelector(t).n, TAG), 5);
       await page.keyboard.press(' ');
-      await page.waitForTimeout(1700);
+      // the player adds a token every 700 ms: wait for one, however long the machine takes
+      await page.waitForFunction((t) => document.querySelector(t).n >= 6, TAG);
       const playing = await page.evaluate((t) => ({ playing: document.querySelector(t).playing, n: document.querySelector(t).n }), TAG);
       assert.ok(playing.playing && playing.n >= 6, JSON.stringify(playing));
       await page.keyboard.press(' ');
       await settle(page);
       const stopped = await page.evaluate((t) => document.querySelector(t).n, TAG);
-      await page.waitForTimeout(1000);
+      // two of the player's ticks would have come by now
+      await pageIdle(page, 1500);
       assert.equal(await page.evaluate((t) => document.querySelector(t).n, TAG), stopped, 'paused');
       assert.equal(await page.evaluate((t) => document.querySelector(t).playing, TAG), false);
       // each played token selects its own diagonal cell

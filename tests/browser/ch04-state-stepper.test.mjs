@@ -1,7 +1,7 @@
 // Chapter 4's state-stepper widget in real Chromium against the built site.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, widgetReady, readoutText, settle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
+import { openPage, widgetReady, readoutText, settle, pageIdle, liveText, GROUPED, widgetSuite } from './lesson-support.mjs';
 
 const PAGE = 'chapters/04-attention-as-rnn.html';
 const TAG = 'attn-state-stepper';
@@ -82,16 +82,15 @@ widgetSuite(
     name: 'state-stepper',
     tag: TAG,
     page: PAGE,
-    defaults: { t: 3, length: 12, d: 6, seed: 1, compare: false },
+    defaults: { t: 3, length: 12, d: 6, seed: 1, compare: false, prefill: 0 },
     url: {
       query: '?state-stepper.t=7&state-stepper.d=8&state-stepper.seed=3&state-stepper.compare=true',
-      state: { t: 7, length: 12, d: 8, seed: 3, compare: true },
+      state: { t: 7, length: 12, d: 8, seed: 3, compare: true, prefill: 0 },
       change: (page) => page.locator(TAG).getByRole('button', { name: 'Step', exact: true }).click(),
       changed: { t: 8, d: 8 },
     },
-    embed: { query: 't=5&length=20', state: { t: 5, length: 20, d: 6, seed: 1, compare: false } },
+    embed: { query: 't=5&length=20&prefill=2', state: { t: 5, length: 20, d: 6, seed: 1, compare: false, prefill: 2 } },
     breakWith: { d: 5000 },
-    frameChanges: [{ t: 4 }, { t: 5 }, { t: 3 }, { compare: true }, { t: 12 }, { t: 0 }],
     screenshotPrep: (page) => stepper(page, { t: 5, compare: true }),
   },
   (env) => {
@@ -135,6 +134,52 @@ widgetSuite(
       await context.close();
     });
 
+    test('prefill: the parallel form reads the first tokens and hands its state to the stepper, which continues', async () => {
+      const { page, context } = await openPage(env.browser, env.url('?state-stepper.prefill=8&state-stepper.t=3'));
+      await widgetReady(page, TAG);
+      // What the core says, computed in the page from the widget's own tokens: the parallel form's
+      // state after 8 tokens, the recurrent one, and one recurrent run over 9 tokens.
+      const check = () =>
+        page.evaluate((t) => {
+          const el = document.querySelector(t);
+          const r = el._res;
+          const { d } = r;
+          const opts = { dk: d, dv: d, featureMap: 'identity', normalize: false };
+          const first = (n) => ({ q: r.vec.q.subarray(0, n * d), k: r.vec.k.subarray(0, n * d), v: r.vec.v.subarray(0, n * d) });
+          const par = el.core.run('linear', first(8), { ...opts, n: 8, form: 'parallel' });
+          const rec = el.core.run('linear', first(8), { ...opts, n: 8, form: 'recurrent' });
+          let diff = 0;
+          for (let i = 0; i < rec.state.length; i++) diff = Math.max(diff, Math.abs(rec.state[i] - par.state[i]));
+          const whole = el.core.run('linear', first(r.t), { ...opts, n: r.t, form: 'recurrent' });
+          let outDiff = 0;
+          for (let j = 0; j < d; j++) outDiff = Math.max(outDiff, Math.abs(whole.output[(r.t - 1) * d + j] - r.output[j]));
+          let afterDiff = 0;
+          for (let i = 0; i < r.after.length; i++) afterDiff = Math.max(afterDiff, Math.abs(whole.state[i] - r.after[i]));
+          return { t: r.t, from: r.from, diff, shown: r.prefilled.diff, outDiff, afterDiff, scale: Math.max(...whole.state.map(Math.abs)) };
+        }, TAG);
+      let e = await check();
+      assert.equal(e.t, 8, 't starts at the prefill');
+      assert.equal(e.from, 8);
+      assert.equal(e.shown, e.diff, 'the readout shows the core’s difference');
+      assert.ok(e.diff <= 1e-5 * e.scale, `parallel vs stepped state after 8 tokens: ${e.diff}`);
+      assert.ok(e.afterDiff <= 1e-5 * e.scale, `the handed-on state is the recurrent one: ${JSON.stringify(e)}`);
+      assert.match(await readoutText(page, TAG, 'Parallel hand-over'), new RegExp(`^max \\|diff\\| ${tiny(e.diff)}`));
+      assert.match(await readoutText(page, TAG, 'Tokens consumed'), /^8 of 12 8 read in parallel, 0 stepped/);
+      assert.ok(await page.locator(TAG).getByRole('button', { name: 'Step back' }).isDisabled(), 'no stepping back past the prefill');
+      const step = page.locator(TAG).getByRole('button', { name: 'Step', exact: true });
+      await step.click();
+      await step.click();
+      await settle(page);
+      e = await check();
+      assert.equal(e.t, 10);
+      assert.ok(e.outDiff <= 1e-5 * e.scale, `token 10, continued from the parallel state, vs one recurrent run: ${JSON.stringify(e)}`);
+      assert.ok(e.afterDiff <= 1e-5 * e.scale, `state after 10 tokens: ${JSON.stringify(e)}`);
+      await page.locator(TAG).getByRole('button', { name: 'Reset' }).click();
+      await settle(page);
+      assert.equal(await tOf(page), 8, 'reset goes back to the hand-over');
+      await context.close();
+    });
+
     test('keyboard: → steps, ← steps back, Home resets, End runs to the end, space plays and pauses', async () => {
       const { page, context, log } = await openPage(env.browser, env.url());
       await widgetReady(page, TAG);
@@ -153,14 +198,15 @@ widgetSuite(
       await settle(page);
       await expectStep(page, 0);
       await page.keyboard.press(' ');
-      await page.waitForTimeout(1800);
-      const played = await tOf(page);
-      assert.ok(played >= 2, `played to ${played}`);
+      // the player steps every 700 ms: wait for two steps, however long the machine takes
+      await page.waitForFunction((t) => document.querySelector(t).t >= 2, TAG);
       await page.keyboard.press(' ');
       const stopped = await tOf(page);
-      await page.waitForTimeout(1000);
+      assert.ok(stopped >= 2, `played to ${stopped}`);
+      // two of the player's ticks would have come by now
+      await pageIdle(page, 1500);
       assert.equal(await tOf(page), stopped);
-      await settle(page, 400);
+      await settle(page);
       await expectStep(page, stopped);
       const live = await liveText(page, TAG, new RegExp(`^Token ${stopped} of 12: state 6 by 6, 36 floats`));
       assert.match(live, new RegExp(`^Token ${stopped} of 12: state 6 by 6, 36 floats`));
@@ -168,9 +214,11 @@ widgetSuite(
       await stepper(page, { t: 12 });
       await settle(page);
       await page.locator(TAG).getByRole('button', { name: 'Play' }).click();
-      await page.waitForTimeout(1000);
-      assert.ok((await tOf(page)) <= 2, 'play from the end restarts');
+      // the click rewinds at once; the player then steps from the start
+      await page.waitForFunction((t) => document.querySelector(t).t < 12, TAG);
       await page.locator(TAG).getByRole('button', { name: 'Pause' }).click();
+      const restarted = await tOf(page);
+      assert.ok(restarted < 12, `play from the end restarts (at ${restarted})`);
       assert.deepEqual(log.errors, []);
       await context.close();
     });

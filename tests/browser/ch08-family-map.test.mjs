@@ -68,7 +68,6 @@ widgetSuite(
     },
     embed: { query: 'selected=gla', state: { selected: 'gla', n: 4096 } },
     breakWith: { n: 0 },
-    frameChanges: [{ selected: 'gla' }, { n: 1048576 }, { selected: 'rwkv4' }, { n: 256 }, { selected: 'softmax' }],
   },
   (env) => {
     test('every variant is placed by its forgetting and its state size from core.cost; softmax sits alone', async () => {
@@ -89,7 +88,7 @@ widgetSuite(
       // select every variant through the drop-down
       for (const id of e.ids) {
         await page.locator(TAG).locator('label.control', { hasText: 'Model' }).locator('select').selectOption(id);
-        await settle(page, 80);
+        await settle(page);
         const s = await check(page);
         assert.equal(s.selected, id);
       }

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, serve } from './harness.js';
-import { SITE, openPage, widgetReady } from './lesson-support.mjs';
+import { SITE, openPage, widgetReady, settle } from './lesson-support.mjs';
 import { CHAPTERS } from '../../web/site/chapters.js';
 
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
@@ -38,7 +38,8 @@ for (const { file, widget } of pages) {
     if (widget) await widgetReady(page, `attn-${widget}`);
     await page.waitForFunction(() => document.documentElement.dataset.core, null, { timeout: 30000 });
     assert.equal(await page.evaluate(() => document.documentElement.dataset.core), 'ready');
-    await page.waitForTimeout(300);
+    // every widget drawn and painted: a refused style or script would have been reported by now
+    await settle(page);
     assert.deepEqual(await page.evaluate(() => window.__violations), []);
     assert.deepEqual(log.errors, []);
     assert.deepEqual(log.offsite, []);

@@ -5,6 +5,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveSite, launch, openPage } from './lesson-support.mjs';
 import { CHAPTERS } from '../../web/site/chapters.js';
+import { DERIVED_BODY } from './derived-source.mjs';
 
 describe('numbers in the lesson text', () => {
   let server;
@@ -23,13 +24,14 @@ describe('numbers in the lesson text', () => {
       const { page, context, log } = await openPage(browser, server.base + chapter.file);
       await page.waitForFunction(() => document.documentElement.dataset.core, null, { timeout: 30000 });
       assert.equal(await page.evaluate(() => document.documentElement.dataset.core), 'ready');
-      const results = await page.evaluate(async () => {
+      const results = await page.evaluate(async (derivedBody) => {
         if (!document.querySelector('.core-num')) return [];
         // the page's own core instance, the one its widgets use, reached through one of them
         const el = document.querySelector('[data-widget]');
         while (!el.core) await new Promise((r) => setTimeout(r, 20));
         const core = el.core;
         const cost = (id, form, n, d, options = {}) => core.cost(id, { n, dk: d, dv: d, form, ...options });
+        const derived = Object.fromEntries(Object.entries(new Function(derivedBody)()).map(([name, fn]) => [name, (...args) => fn(core, ...args)]));
         const formats = {
           grouped: (x) => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(x),
           words: (x) =>
@@ -43,13 +45,13 @@ describe('numbers in the lesson text', () => {
           const expr = n.dataset.core;
           let expected;
           try {
-            expected = formats[n.dataset.format](new Function('core', 'cost', `return (${expr});`)(core, cost));
+            expected = formats[n.dataset.format](new Function('core', 'cost', 'derived', `return (${expr});`)(core, cost, derived));
           } catch (err) {
             expected = `error: ${err.message}`;
           }
           return { expr, shown: n.textContent, expected, missing: n.classList.contains('missing') };
         });
-      });
+      }, DERIVED_BODY);
       for (const r of results) {
         assert.equal(r.missing, false, `the build could not compute {{ ${r.expr} }}: ${r.shown}`);
         assert.equal(r.shown, r.expected, `{{ ${r.expr} }}`);

@@ -1,8 +1,12 @@
-// Shared plumbing for the lesson widget tests (ch01-… to ch04-…, and part 2's): dist/site served by
-// the project's static server under a sub-path, the harness's Chromium, and the checks every widget
-// gets (console, requests, long tasks, URL state, errors, disposal, axe, reduced motion, dark mode,
-// screenshots, embed view). Expected numbers are always recomputed in the page through the widget's
-// own core instance (element.core), never typed into the test.
+// Shared plumbing for the lesson widget tests (ch01-… to ch09-…): dist/site served by the project's
+// static server under a sub-path, the harness's Chromium, and the checks every widget gets (console,
+// requests, state changes, URL state, errors, disposal, axe, reduced motion, dark mode, screenshots,
+// embed view). Expected numbers are always recomputed in the page through the widget's own core
+// instance (element.core), never typed into the test.
+//
+// No test here compares a wall or CPU time with a limit: how long a task takes depends on the machine
+// and on what else runs on it. The bench (`npm run bench -- --browser`, bench/lesson.mjs) imports the
+// page and trace helpers below and reports those figures against their targets instead.
 import { readFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -10,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, serve } from './harness.js';
+import { WIDGET_CHANGES } from './widget-changes.mjs';
 
 const require = createRequire(import.meta.url);
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -25,10 +30,11 @@ export async function serveSite(prefix = '/lesson/') {
   return { base: server.url, close: () => server.close() };
 }
 
-// A page that records console errors, page errors, failed or off-origin requests and long tasks.
+// A page that records console errors, page errors and failed or off-origin requests.
 // With { trace: true } the main thread is traced from before navigation; stopTrace() then returns
-// its tasks (see mainThreadTasks).
-export async function openPage(browser, url, contextOptions = {}, { trace = false } = {}) {
+// its tasks (see mainThreadTasks). { cpuThrottle: R } slows the page's CPU R times (Chromium's
+// Emulation.setCPUThrottlingRate) from before navigation, for the bench's slow-device figures.
+export async function openPage(browser, url, contextOptions = {}, { trace = false, cpuThrottle = 1 } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const log = { errors: [], offsite: [], failed: [] };
   // anything leaving localhost is recorded and blocked, as in the harness
@@ -47,26 +53,27 @@ export async function openPage(browser, url, contextOptions = {}, { trace = fals
   page.on('response', (r) => {
     if (r.status() >= 400) log.failed.push(`${r.status()} ${r.url()}`);
   });
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    try {
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
-      }).observe({ type: 'longtask', buffered: true });
-    } catch {
-      // longtask is Chromium-only; the tests run in Chromium
-    }
-  });
-  if (trace) await browser.startTracing(page, { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
+  if (cpuThrottle !== 1) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuThrottle });
+  }
+  const stopTrace = trace ? await traceMainThread(browser, page) : null;
   await page.goto(url);
-  const stopTrace = trace ? async () => mainThreadTasks(await browser.stopTracing()) : null;
   return { page, context, log, stopTrace };
+}
+
+// Starts tracing the page's renderer; the function it resolves to stops the trace and returns the
+// main thread's tasks (mainThreadTasks). One trace at a time per browser.
+export async function traceMainThread(browser, page) {
+  await browser.startTracing(page, { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
+  return async () => mainThreadTasks(await browser.stopTracing());
 }
 
 // The renderer main thread's tasks from a Chromium trace: wall time (dur) and the thread's own CPU
 // time (tdur), in ms. On a machine shared with other jobs a task can wait for a CPU for a long
-// time; its CPU time is what the page itself asked of the main thread, which is what the 50 ms
-// budget is about. Both are reported.
+// time; its CPU time is what the page itself asked of the main thread, which is what the bench's
+// 50 ms and one-frame targets are about (under Emulation.setCPUThrottlingRate it grows with the
+// rate, as a slower CPU's would). Both are returned.
 export function mainThreadTasks(buffer) {
   const events = JSON.parse(buffer.toString()).traceEvents;
   const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
@@ -76,6 +83,7 @@ export function mainThreadTasks(buffer) {
     maxWall: Math.max(0, ...tasks.map((t) => ms(t.dur))),
     maxCpu: Math.max(0, ...tasks.map((t) => ms(t.tdur))),
     totalCpu: ms(tasks.reduce((a, t) => a + (t.tdur ?? 0), 0)),
+    totalWall: ms(tasks.reduce((a, t) => a + (t.dur ?? 0), 0)),
     over50: tasks.filter((t) => ms(t.tdur) > 50).map((t) => ({ wall: ms(t.dur), cpu: ms(t.tdur) })),
   };
 }
@@ -122,8 +130,29 @@ export async function liveText(page, tag, pattern, timeout = 5000) {
   return page.evaluate((t) => document.querySelector(t).shadowRoot.querySelector('[aria-live="polite"]').textContent, tag);
 }
 
-// Let Lit render and the debounced URL write land.
-export const settle = (page, ms = 250) => page.waitForTimeout(ms);
+// Waits until what the last input asked of the page has landed: every widget on it has finished
+// its pending Lit updates (compute and draw run inside them) and a frame has been painted, twice
+// over, since a handler may only schedule its change for the next frame; then past the widgets'
+// debounced URL write. That write is a 120 ms timer a widget starts in its update; a 150 ms timer
+// started after the update ends has the later deadline, and Chromium runs timers in deadline
+// order, so it fires after the write however slowly the machine runs. No wall-clock guess.
+// (The live region's debounced text is waited for by liveText, on its content.)
+export async function settle(page) {
+  await page.evaluate(async () => {
+    const widgets = () => [...document.querySelectorAll('[data-widget]')].filter((el) => el.updateComplete);
+    const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    for (let i = 0; i < 2; i++) {
+      await Promise.all(widgets().map((el) => el.updateComplete));
+      await frame();
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    await Promise.all(widgets().map((el) => el.updateComplete));
+  });
+}
+
+// Waits in the page for `ms` of its own timers: for checks that something does NOT happen (a paused
+// player does not advance), where any wait is a lower bound and a slow machine only waits longer.
+export const pageIdle = (page, ms) => page.evaluate((m) => new Promise((r) => setTimeout(r, m)), ms);
 
 export async function axeViolations(page) {
   const source = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -145,13 +174,15 @@ export async function screenshot(locator, name) {
 export const GROUPED = (x) => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(x);
 
 // The checks every lesson widget gets, as one node:test suite. `spec`:
-//   name, tag, page            data-widget name, custom element, chapter page (relative to the site)
+//   name, tag, page            data-widget name, custom element, chapter page (relative to the site);
+//                              the suite tests the page's first element of that tag (chapter 5 holds
+//                              three recall labs)
 //   defaults                   the widget's state with no attributes and no URL
 //   url: { query, state, change(page), changed }   a shared link's query (prefixed keys), the state it
 //                              must restore, an interaction, and the state fields it must change
 //   embed: { query, state }    the embed view's unprefixed query and the state it must show
 //   breakWith                  properties that make the core throw (e.g. a size over its limits)
-//   frameChanges               state patches, each of which must compute and draw within a frame
+// The state patches each widget is put through are WIDGET_CHANGES[name] (widget-changes.mjs).
 //   screenshotPrep(page)       optional, puts the widget in an interesting state before screenshots
 // `extra(env)` registers the widget's own tests; env.browser, env.base, env.url(query) are set in before().
 export function widgetSuite(spec, extra) {
@@ -170,57 +201,45 @@ export function widgetSuite(spec, extra) {
 
         const stateOf = (page) => page.evaluate((t) => document.querySelector(t).state, spec.tag);
 
-        test('loads with no console error, no request outside localhost, no task over 50 ms', async () => {
-          // The budget is on main-thread CPU time (see mainThreadTasks); a machine this loaded can
-          // still inflate it now and then, so the best of three loads counts.
-          const seen = [];
-          for (let attempt = 0; attempt < 3; attempt++) {
-            const { page, context, log, stopTrace } = await openPage(env.browser, env.url(), {}, { trace: true });
-            await widgetReady(page, spec.tag);
-            await settle(page, 500);
-            const tasks = await stopTrace();
-            const longTasks = await page.evaluate(() => window.__longTasks);
-            seen.push(tasks.maxCpu);
-            console.log(`# ${spec.name}: at load, longest main-thread task ${tasks.maxCpu} ms of CPU (${tasks.maxWall} ms wall; long-task API: ${longTasks.join(', ') || 'none'})`);
-            assert.deepEqual(log.errors, []);
-            assert.deepEqual(log.offsite, []);
-            assert.deepEqual(log.failed, []);
-            assert.equal(await page.locator(spec.tag).getAttribute('data-widget'), spec.name);
-            assert.deepEqual(await stateOf(page), spec.defaults);
-            await context.close();
-            if (tasks.maxCpu <= 50) break;
-          }
-          assert.ok(Math.min(...seen) <= 50, `a main-thread task over 50 ms of CPU at every load: ${seen.join(', ')} ms`);
+        test('loads with no console error, no request outside localhost, in its default state', async () => {
+          const { page, context, log } = await openPage(env.browser, env.url());
+          await widgetReady(page, spec.tag);
+          await settle(page);
+          assert.deepEqual(log.errors, []);
+          assert.deepEqual(log.offsite, []);
+          assert.deepEqual(log.failed, []);
+          assert.equal(await page.locator(spec.tag).first().getAttribute('data-widget'), spec.name);
+          assert.deepEqual(await stateOf(page), spec.defaults);
+          await context.close();
         });
 
-        test('each change updates the figure within one frame (main-thread CPU per change)', async () => {
-          const { page, context } = await openPage(env.browser, env.url());
+        test('each change updates the state and the figure, with no error', async () => {
+          const { page, context, log } = await openPage(env.browser, env.url());
           await widgetReady(page, spec.tag);
-          const changes = [...spec.frameChanges, ...spec.frameChanges];
-          await env.browser.startTracing(page, { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
-          const wall = [];
-          // one change per task, each followed by the frame that paints it
-          for (const patch of changes)
-            wall.push(
-              await page.evaluate(
-                async ([t, p]) => {
-                  const el = document.querySelector(t);
-                  const t0 = performance.now();
-                  Object.assign(el, p);
-                  await el.updateComplete;
-                  const ms = performance.now() - t0;
-                  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-                  return ms;
-                },
-                [spec.tag, patch],
-              ),
+          const changes = WIDGET_CHANGES[spec.name];
+          assert.ok(changes?.length > 0, `widget-changes.mjs lists changes for ${spec.name}`);
+          for (const patch of changes) {
+            const r = await page.evaluate(
+              async ([t, p]) => {
+                const el = document.querySelector(t);
+                // what is on screen: the figure's markup, every canvas's pixels, the readouts' text
+                const picture = () => {
+                  const root = el.shadowRoot;
+                  const figure = root.querySelector('.figure');
+                  return [figure.innerHTML, ...[...figure.querySelectorAll('canvas')].map((c) => c.toDataURL()), root.querySelector('.readouts')?.textContent ?? ''].join('\n');
+                };
+                const before = picture();
+                Object.assign(el, p);
+                await el.updateComplete;
+                return { state: el.state, error: el.shadowRoot.querySelector('.error').textContent.trim(), redrawn: picture() !== before };
+              },
+              [spec.tag, patch],
             );
-          const tasks = mainThreadTasks(await env.browser.stopTracing());
-          const perChange = tasks.totalCpu / changes.length;
-          console.log(
-            `# ${spec.name}: ${changes.length} changes, main-thread CPU ${perChange.toFixed(1)} ms per change (compute + render + paint), longest task ${tasks.maxCpu} ms; update wall times ${wall.map((x) => x.toFixed(1)).join(' ')}`,
-          );
-          assert.ok(perChange < 1000 / 60, `main-thread CPU per change ${perChange.toFixed(1)} ms`);
+            for (const [k, v] of Object.entries(patch)) assert.equal(r.state[k], v, `state.${k} after ${JSON.stringify(patch)}`);
+            assert.equal(r.error, '', `no error message after ${JSON.stringify(patch)}`);
+            assert.ok(r.redrawn, `the figure or its readouts changed after ${JSON.stringify(patch)}`);
+          }
+          assert.deepEqual(log.errors, []);
           await context.close();
         });
 
@@ -267,7 +286,7 @@ export function widgetSuite(spec, extra) {
           await widgetReady(page, spec.tag);
           assert.deepEqual(await stateOf(page), spec.url.state);
           await spec.url.change(page);
-          await settle(page, 400);
+          await settle(page);
           const now = await stateOf(page);
           for (const [k, v] of Object.entries(spec.url.changed)) assert.equal(now[k], v, `state.${k} after the change`);
           const params = new URL(page.url()).searchParams;
@@ -309,13 +328,17 @@ export function widgetSuite(spec, extra) {
           const counts = await page.evaluate(async (t) => {
             const core = document.querySelector(t).core;
             const start = core._liveObjects();
+            const removed = [];
             for (let i = 0; i < 30; i++) {
               const el = document.createElement(t);
               document.body.append(el);
               while (!el.shadowRoot?.querySelector('.readouts')) await new Promise((r) => setTimeout(r, 5));
               el.remove();
+              removed.push(el);
             }
-            await new Promise((r) => setTimeout(r, 50));
+            // a render queued before a removal still runs: count once every one of them has
+            await Promise.all(removed.map((el) => el.updateComplete));
+            await new Promise((r) => setTimeout(r, 0));
             return { start, end: core._liveObjects() };
           }, spec.tag);
           assert.equal(counts.end, counts.start, JSON.stringify(counts));
@@ -326,7 +349,7 @@ export function widgetSuite(spec, extra) {
           for (const colorScheme of ['light', 'dark']) {
             const { page, context } = await openPage(env.browser, env.url(), { colorScheme });
             await widgetReady(page, spec.tag);
-            await page.locator(spec.tag).getByText('Data table').click();
+            await page.locator(spec.tag).first().getByText('Data table').click();
             await settle(page);
             const v = await axeViolations(page);
             assert.deepEqual(v, [], `${colorScheme}: ${JSON.stringify(v, null, 1)}`);
@@ -338,7 +361,7 @@ export function widgetSuite(spec, extra) {
           const { page, context } = await openPage(env.browser, env.url(), { reducedMotion: 'reduce', colorScheme: 'dark' });
           await widgetReady(page, spec.tag);
           const before = JSON.stringify(await stateOf(page));
-          await page.waitForTimeout(1500);
+          await pageIdle(page, 1500);
           assert.equal(JSON.stringify(await stateOf(page)), before);
           assert.equal(await page.evaluate((t) => document.querySelector(t).reducedMotion, spec.tag), true);
           assert.equal(await page.evaluate((t) => document.querySelector(t).shadowRoot.getAnimations().length, spec.tag), 0);
@@ -358,10 +381,10 @@ export function widgetSuite(spec, extra) {
             const { page, context } = await openPage(env.browser, env.url(), { viewport: { width, height: 900 }, colorScheme: scheme });
             await widgetReady(page, spec.tag);
             if (spec.screenshotPrep) await spec.screenshotPrep(page);
-            await settle(page, 300);
+            await settle(page);
             const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
             assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at ${width}px`);
-            await screenshot(page.locator(spec.tag), `${spec.name}-${width}-${scheme}`);
+            await screenshot(page.locator(spec.tag).first(), `${spec.name}-${width}-${scheme}`);
             await context.close();
           }
         });

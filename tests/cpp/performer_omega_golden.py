@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Golden values for the "same numbers on every platform" test in test_linear.cpp: an independent
-# transcription of fmap::performer_omega (cpp/variants/feature_maps.cpp) in Python doubles, which
+# transcription of fmap::performer_omega (cpp/core/feature_maps.cpp) in Python doubles, which
 # round exactly like C++ doubles. Usage: performer_omega_golden.py dk m seed  (prints C++ float literals).
 import math, struct, sys
 M64 = (1 << 64) - 1

@@ -58,8 +58,8 @@
 #include <string>
 #include <vector>
 
-#include "core/api.hpp"
-#include "variants/feature_maps.hpp"
+#include "api/api.hpp"
+#include "core/feature_maps.hpp"
 
 namespace attnlab_test {
 
@@ -326,7 +326,7 @@ inline std::map<std::string, double> exponent_steps(const std::string& id, const
 // is). Perturbing the inputs moves both dots alike and the quotient not, so the sensitivity misses
 // it; the row's relative error is u κ_t with κ_t = Σ|q_i n_i| / |qᵀn| (1 where the floor is the
 // denominator, or the features are positive: elu1, relu, performer). Returned per token (empty for
-// other variants), computed in float64 from the recurrences of variants.md §2 and §10.
+// other variants), computed in float64 from the recurrences of docs/variants.md §2 and §10.
 inline std::vector<double> quotient_condition(const std::string& id, const Arrays& in, long n,
                                               const std::map<std::string, long>& dims, const Config& options) {
   auto dim = [&dims](const char* name) {
@@ -453,7 +453,7 @@ inline Reference reference(const VariantInfo& info, const Shape& sh, const Array
 // for j < t. A rounding error e_j made in row j reaches row t as (T^-1)[t][j] e_j with T = I + L;
 // independent errors of one size grow by the row's 2-norm of T^-1, which is returned (the largest
 // over rows and chunks, >= 1). The recurrence solves nothing and gets 1; so does chunk = 1. Computed
-// in float64 from the equations above (variants.md §7, §8, §11), not from the core's code.
+// in float64 from the equations above (docs/variants.md §7, §8, §11), not from the core's code.
 inline double wy_amplification(const std::string& id, const Arrays& in, long n, long dk, int chunk) {
   const bool dplr = id == "rwkv7";
   if (!dplr && id != "deltanet" && id != "gated_deltanet") return 1;
@@ -562,7 +562,7 @@ inline double memory(const std::string& id, const Arrays& in, long n, const std:
 }
 
 // The roundings along the longest chain from the inputs to one element of a call's output or
-// state, per variant (variants.md), counted per token and per state element:
+// state, per variant (docs/variants.md), counted per token and per state element:
 //   softmax, sliding_window  dk (score) + 2 L (weighted sum and normaliser over the L keys a query
 //                            sees, L = min(n, window))
 //   linear, retnet, gla, rwkv5, rwkv6, mamba, mamba2

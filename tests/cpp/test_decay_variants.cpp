@@ -1,5 +1,5 @@
 // RetNet, GLA, Mamba-2 and Mamba beyond the generic form checks: the exact reductions of
-// variants.md §13.5 between them (each holds in exact arithmetic, so every form of one equals the
+// docs/variants.md §13.5 between them (each holds in exact arithmetic, so every form of one equals the
 // same form of the other up to float rounding), and 100k-token recurrent runs against float64, all
 // within the error model of support.hpp.
 #include "support.hpp"

@@ -1,4 +1,4 @@
-// The delta-rule family (deltanet, gated_deltanet, rwkv7; variants.md §7, §8, §13.5, §15.5): the
+// The delta-rule family (deltanet, gated_deltanet, rwkv7; docs/variants.md §7, §8, §13.5, §15.5): the
 // reductions that must hold exactly, the defining property of the delta rule, long recurrent runs
 // at the edges of the stable range of beta, and the references against the papers' own layout; every
 // comparison within the error model of support.hpp.

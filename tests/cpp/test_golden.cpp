@@ -1,5 +1,5 @@
 // Golden fixtures from an independent implementation: scripts/golden.py recomputes each variant in
-// float64 straight from the equations of api.md / variants.md (numpy, no code shared with the
+// float64 straight from the equations of docs/api.md / docs/variants.md (numpy, no code shared with the
 // core); the build writes its cases to <build>/golden. Here every case runs through every form its
 // variant lists, via the public Call API, and must match the fixture's output (and final state,
 // where the fixture has one in a canonical layout).

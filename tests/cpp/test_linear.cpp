@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "variants/feature_maps.hpp"
+#include "core/feature_maps.hpp"
 
 using namespace attnlab;
 using namespace attnlab_test;

@@ -1,4 +1,4 @@
-// RWKV-4, RWKV-5, RWKV-6 and mLSTM beyond the generic form checks (variants.md §5, §6, §10, §13,
+// RWKV-4, RWKV-5, RWKV-6 and mLSTM beyond the generic form checks (docs/variants.md §5, §6, §10, §13,
 // §15): large RWKV-4 keys, identities that hold exactly or reduce one variant to another, the
 // mLSTM stabiliser, direct float64 evaluations of the papers' sums (independent of the references'
 // recurrences), and 100k-token runs; every comparison within the error model of support.hpp.

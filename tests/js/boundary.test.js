@@ -345,6 +345,16 @@ const labCases = [
   ['recall', 'keys unknown', () => core.recall({ variant: 'linear', d: 8, keys: 'diagonal' }), RangeError, 'keys', /expected 'orthogonal', 'random' or 'correlated', got 'diagonal'/],
   ['recall', 'keys a number', () => core.recall({ variant: 'linear', d: 8, keys: 1 }), TypeError, 'keys', /expected 'orthogonal', 'random' or 'correlated'/],
   ['recall', 'extra argument', () => core.recall({ variant: 'linear', d: 8, colour: 3 }), TypeError, 'colour', /not a recall argument; expected variant, options/],
+  ['recall', 'rewrites negative', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: -1 }), RangeError, 'rewrites', /expected an integer in \[0, pairs\] = \[0, 4\], got -1/],
+  ['recall', 'rewrites more than pairs', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: 5 }), RangeError, 'rewrites', /expected an integer in \[0, pairs\] = \[0, 4\], got 5/],
+  ['recall', 'rewrites more than the default 32 pairs', () => core.recall({ variant: 'deltanet', d: 8, rewrites: 33 }), RangeError, 'rewrites', /= \[0, 32\], got 33/],
+  ['recall', 'rewrites fractional', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: 1.5 }), RangeError, 'rewrites', /expected an integer, got 1.5/],
+  ['recall', 'rewrites NaN', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: NaN }), RangeError, 'rewrites', /expected an integer, got NaN/],
+  ['recall', 'rewrites Infinity', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: Infinity }), RangeError, 'rewrites', /expected an integer, got Infinity/],
+  ['recall', 'rewrites a string', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: '2' }), TypeError, 'rewrites', /expected a number, got '2'/],
+  ['recall', 'rewrites a boolean', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: true }), TypeError, 'rewrites', /expected a number, got boolean true/],
+  ['recall', 'rewrites null', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, rewrites: null }), TypeError, 'rewrites', /expected a number, got null/],
+  ['recall', 'rewrites given as a variant option', () => core.recall({ variant: 'deltanet', d: 8, pairs: 4, options: { rewrites: 2 } }), TypeError, 'rewrites', /not an option of deltanet/],
   ['recall', 'pairs + gap over the memory budget', () => core.recall({ variant: 'softmax', d: 1024, pairs: 4096, gap: 65536 }), RangeError, 'pairs', /memory budget/],
   // recallSweep
   ['recallSweep', 'spec missing', () => core.recallSweep(), TypeError, 'spec', /expected an object/],
@@ -354,7 +364,122 @@ const labCases = [
   ['recallSweep', 'grid.d holds a string', () => core.recallSweep({ variant: 'linear' }, { d: [8, '16'] }), TypeError, 'grid.d', /expected a non-empty array of numbers/],
   ['recallSweep', 'grid.pairs holds NaN', () => core.recallSweep({ variant: 'linear', d: 8, trials: 1 }, { pairs: [4, NaN] }), RangeError, 'pairs', /expected an integer/],
   ['recallSweep', 'grid.d out of range', () => core.recallSweep({ variant: 'linear', trials: 1 }, { d: [0] }), RangeError, 'd', /expected an integer in \[1, 1024\]/],
+  ['recallSweep', 'a grid point with fewer pairs than rewrites', () => core.recallSweep({ variant: 'deltanet', d: 8, rewrites: 6, trials: 1 }, { pairs: [8, 4] }), RangeError, 'rewrites', /= \[0, 4\], got 6/],
   ['recallSweep', 'variant unknown', () => core.recallSweep({ variant: 'nope' }, { pairs: [4] }), RangeError, 'variant', /expected one of/],
+];
+
+// featureMap(name, x, { n, dk, features, seed })
+const fx = normal(6);
+const fo = { n: 2, dk: 3 };
+const featureMapCases = [
+  // name
+  ['featureMap', 'name a number', () => core.featureMap(2, fx, fo), TypeError, 'name', /expected a feature map name such as 'elu1', got number 2/],
+  ['featureMap', 'name missing', () => core.featureMap(undefined, fx, fo), TypeError, 'name', /expected a feature map name/],
+  ['featureMap', 'name unknown', () => core.featureMap('cosine', fx, fo), RangeError, 'name', /unknown feature map 'cosine'; expected one of elu1, relu, identity, taylor2, performer/],
+  ['featureMap', 'name a variant id', () => core.featureMap('linear', fx, fo), RangeError, 'name', /expected one of elu1/],
+  ['featureMap', 'name with different case', () => core.featureMap('ELU1', fx, fo), RangeError, 'name', /unknown feature map 'ELU1'/],
+  // x
+  ['featureMap', 'x missing', () => core.featureMap('elu1', undefined, fo), TypeError, 'x', /expected a Float32Array \[n, dk\], got a undefined/],
+  ['featureMap', 'x a plain Array', () => core.featureMap('elu1', [...fx], fo), TypeError, 'x', /expected a Float32Array \[n, dk\], got an Array/],
+  ['featureMap', 'x a Float64Array', () => core.featureMap('elu1', new Float64Array(6), fo), TypeError, 'x', /got a Float64Array/],
+  ['featureMap', 'x too short', () => core.featureMap('elu1', fx.subarray(1), fo), RangeError, 'x', /expected length 6 \[n, dk\], got 5/],
+  ['featureMap', 'x too long', () => core.featureMap('taylor2', normal(7), fo), RangeError, 'x', /expected length 6 \[n, dk\], got 7/],
+  ['featureMap', 'x empty', () => core.featureMap('relu', zeros(0), fo), RangeError, 'x', /expected length 6 \[n, dk\], got 0/],
+  [
+    'featureMap',
+    'x a subclass that lies about its length',
+    () => core.featureMap('relu', new (class extends Float32Array { get length() { return 6; } })(5000), fo),
+    RangeError,
+    'x',
+    /expected length 6 \[n, dk\], got 5000/,
+  ],
+  ['featureMap', 'x NaN', () => core.featureMap('elu1', fx.map((v, i) => (i === 4 ? NaN : v)), fo), RangeError, 'x', /expected finite values, got NaN at index 4/],
+  ['featureMap', 'x Infinity', () => core.featureMap('identity', fx.map((v, i) => (i ? v : -Infinity)), fo), RangeError, 'x', /expected finite values, got -Infinity at index 0/],
+  ['featureMap', 'x so large that taylor2 overflows', () => core.featureMap('taylor2', fx.map(() => 1e30), fo), RangeError, 'x', /row 0: featureMap 'taylor2' of these values overflows float32/],
+  ['featureMap', 'x over the memory budget', () => core.featureMap('elu1', new Float32Array(67_108_865), fo), RangeError, 'x', /MiB, over the module's budget of 256 MiB/],
+  // options
+  ['featureMap', 'options missing', () => core.featureMap('elu1', fx), TypeError, 'options', /expected an object such as \{ n, dk \}/],
+  ['featureMap', 'options null', () => core.featureMap('elu1', fx, null), TypeError, 'options', /expected an object/],
+  ['featureMap', 'n missing', () => core.featureMap('elu1', fx, { dk: 3 }), TypeError, 'n', /missing; expected a positive integer/],
+  ['featureMap', 'dk missing', () => core.featureMap('elu1', fx, { n: 2 }), TypeError, 'dk', /missing; expected a positive integer/],
+  ['featureMap', 'n zero', () => core.featureMap('elu1', fx, { ...fo, n: 0 }), RangeError, 'n', POS_INT],
+  ['featureMap', 'n NaN', () => core.featureMap('elu1', fx, { ...fo, n: NaN }), RangeError, 'n', /expected a positive integer, got NaN/],
+  ['featureMap', 'dk fractional', () => core.featureMap('elu1', fx, { ...fo, dk: 1.5 }), RangeError, 'dk', POS_INT],
+  ['featureMap', 'dk Infinity', () => core.featureMap('elu1', fx, { ...fo, dk: Infinity }), RangeError, 'dk', POS_INT],
+  ['featureMap', 'dk huge', () => core.featureMap('elu1', fx, { ...fo, dk: 5000 }), RangeError, 'dk', /expected at most 4096/],
+  ['featureMap', 'n a string', () => core.featureMap('elu1', fx, { ...fo, n: '2' }), TypeError, 'n', /expected a positive integer, got a string/],
+  ['featureMap', 'unknown option', () => core.featureMap('elu1', fx, { ...fo, colour: 1 }), TypeError, 'colour', /not an option of featureMap; its options are n, dk, features, seed/],
+  ['featureMap', "linear's normalize is not a map option", () => core.featureMap('elu1', fx, { ...fo, normalize: false }), TypeError, 'normalize', /not an option of featureMap/],
+  ['featureMap', "linear's scale is not a map option", () => core.featureMap('performer', fx, { ...fo, scale: 2 }), TypeError, 'scale', /not an option of featureMap/],
+  ['featureMap', 'featureMap given as an option', () => core.featureMap('elu1', fx, { ...fo, featureMap: 'relu' }), TypeError, 'featureMap', /not an option of featureMap/],
+  ['featureMap', 'option an object', () => core.featureMap('elu1', fx, { ...fo, features: {} }), TypeError, 'features', /expected a number, boolean or string, got an object/],
+  ['featureMap', 'features zero', () => core.featureMap('performer', fx, { ...fo, features: 0 }), RangeError, 'features', /expected a value \[1, 65536\], got 0/],
+  ['featureMap', 'features fractional', () => core.featureMap('performer', fx, { ...fo, features: 2.5 }), RangeError, 'features', /expected an integer, got 2.5/],
+  ['featureMap', 'features NaN', () => core.featureMap('performer', fx, { ...fo, features: NaN }), RangeError, 'features', /expected a finite number, got NaN/],
+  ['featureMap', 'features a string', () => core.featureMap('performer', fx, { ...fo, features: '8' }), TypeError, 'features', /expected a number, got a string/],
+  ['featureMap', 'seed negative', () => core.featureMap('performer', fx, { ...fo, seed: -1 }), RangeError, 'seed', /expected a value \[0, 1e\+15\], got -1/],
+  ['featureMap', 'seed Infinity', () => core.featureMap('performer', fx, { ...fo, seed: Infinity }), RangeError, 'seed', /expected a finite number/],
+  [
+    'featureMap',
+    'taylor2 rows over the memory budget',
+    () => core.featureMap('taylor2', zeros(4096 * 512), { n: 4096, dk: 512 }),
+    RangeError,
+    'n',
+    /this call needs about \d+ MiB .* over the module's budget of 256 MiB/,
+  ],
+];
+
+// tokenShift({ x, mu, n, d })
+const tx = normal(6);
+const tmu = new Float32Array([0.25, 0.5, 1]);
+const ts = { x: tx, mu: tmu, n: 2, d: 3 };
+const tokenShiftCases = [
+  // spec
+  ['tokenShift', 'spec missing', () => core.tokenShift(), TypeError, 'spec', /expected an object such as \{ x, mu, n, d \}/],
+  ['tokenShift', 'spec null', () => core.tokenShift(null), TypeError, 'spec', /expected an object/],
+  ['tokenShift', 'spec a Float32Array', () => core.tokenShift(tx), TypeError, 'spec', /expected an object/],
+  ['tokenShift', 'extra argument', () => core.tokenShift({ ...ts, w: tmu }), TypeError, 'w', /not an argument of tokenShift; expected x, mu, n and d/],
+  ['tokenShift', 'a size under another name', () => core.tokenShift({ ...ts, dk: 3 }), TypeError, 'dk', /not an argument of tokenShift/],
+  // x
+  ['tokenShift', 'x missing', () => core.tokenShift({ ...ts, x: undefined }), TypeError, 'x', /missing; expected a Float32Array \[n, d\]/],
+  ['tokenShift', 'x a plain Array', () => core.tokenShift({ ...ts, x: [...tx] }), TypeError, 'x', /expected a Float32Array \[n, d\], got an Array/],
+  ['tokenShift', 'x a Float64Array', () => core.tokenShift({ ...ts, x: new Float64Array(6) }), TypeError, 'x', /got a Float64Array/],
+  ['tokenShift', 'x too short', () => core.tokenShift({ ...ts, x: tx.subarray(1) }), RangeError, 'x', /expected length 6 \[n, d\], got 5/],
+  ['tokenShift', 'x too long', () => core.tokenShift({ ...ts, x: normal(9) }), RangeError, 'x', /expected length 6 \[n, d\], got 9/],
+  [
+    'tokenShift',
+    'x a subclass that lies about its length',
+    () => core.tokenShift({ ...ts, x: new (class extends Float32Array { get length() { return 6; } })(4000) }),
+    RangeError,
+    'x',
+    /expected length 6 \[n, d\], got 4000/,
+  ],
+  ['tokenShift', 'x NaN', () => core.tokenShift({ ...ts, x: tx.map((v, i) => (i === 3 ? NaN : v)) }), RangeError, 'x', /expected finite values, got NaN at index 3/],
+  ['tokenShift', 'x Infinity', () => core.tokenShift({ ...ts, x: tx.map((v, i) => (i === 5 ? Infinity : v)) }), RangeError, 'x', /expected finite values, got Infinity at index 5/],
+  ['tokenShift', 'arrays over the memory budget', () => core.tokenShift({ ...ts, x: new Float32Array(67_108_865) }), RangeError, 'x', /MiB of arrays, over the module's budget of 256 MiB/],
+  // mu
+  ['tokenShift', 'mu missing', () => core.tokenShift({ x: tx, n: 2, d: 3 }), TypeError, 'mu', /missing; expected a Float32Array \[d\]/],
+  ['tokenShift', 'mu a number', () => core.tokenShift({ ...ts, mu: 0.5 }), TypeError, 'mu', /expected a Float32Array \[d\], got number 0.5/],
+  ['tokenShift', 'mu per token ([n, d])', () => core.tokenShift({ ...ts, mu: new Float32Array(6).fill(0.5) }), RangeError, 'mu', /expected length 3 \[d\], got 6/],
+  ['tokenShift', 'mu too short', () => core.tokenShift({ ...ts, mu: tmu.subarray(1) }), RangeError, 'mu', /expected length 3 \[d\], got 2/],
+  ['tokenShift', 'mu above 1', () => core.tokenShift({ ...ts, mu: new Float32Array([0.5, 1.5, 0]) }), RangeError, 'mu', /expected values \[0, 1\], got 1.5 at index 1/],
+  ['tokenShift', 'mu negative', () => core.tokenShift({ ...ts, mu: new Float32Array([-0.5, 0.5, 0]) }), RangeError, 'mu', /expected values \[0, 1\], got -0.5 at index 0/],
+  ['tokenShift', 'mu NaN', () => core.tokenShift({ ...ts, mu: new Float32Array([0.5, 0.5, NaN]) }), RangeError, 'mu', /expected finite values, got NaN at index 2/],
+  // sizes
+  ['tokenShift', 'n missing', () => core.tokenShift({ x: tx, mu: tmu, d: 3 }), TypeError, 'n', /missing; expected a positive integer/],
+  ['tokenShift', 'd missing', () => core.tokenShift({ x: tx, mu: tmu, n: 2 }), TypeError, 'd', /missing; expected a positive integer/],
+  ['tokenShift', 'n zero', () => core.tokenShift({ ...ts, n: 0 }), RangeError, 'n', /expected a positive integer, got 0/],
+  ['tokenShift', 'n negative', () => core.tokenShift({ ...ts, n: -2 }), RangeError, 'n', POS_INT],
+  ['tokenShift', 'n fractional', () => core.tokenShift({ ...ts, n: 1.5 }), RangeError, 'n', /expected a positive integer, got 1.5/],
+  ['tokenShift', 'n NaN', () => core.tokenShift({ ...ts, n: NaN }), RangeError, 'n', /expected a positive integer, got NaN/],
+  ['tokenShift', 'n Infinity', () => core.tokenShift({ ...ts, n: Infinity }), RangeError, 'n', POS_INT],
+  ['tokenShift', 'n huge', () => core.tokenShift({ ...ts, n: 1e12 }), RangeError, 'n', /expected at most 16777216/],
+  ['tokenShift', 'n a string', () => core.tokenShift({ ...ts, n: '2' }), TypeError, 'n', /expected a positive integer, got a string/],
+  ['tokenShift', 'n null', () => core.tokenShift({ ...ts, n: null }), TypeError, 'n', /expected a number, boolean or string, got null/],
+  ['tokenShift', 'd zero', () => core.tokenShift({ ...ts, d: 0 }), RangeError, 'd', POS_INT],
+  ['tokenShift', 'd huge', () => core.tokenShift({ ...ts, d: 5000 }), RangeError, 'd', /expected at most 4096/],
+  ['tokenShift', 'd an object', () => core.tokenShift({ ...ts, d: {} }), TypeError, 'd', /expected a number, boolean or string, got an object/],
+  ['tokenShift', 'n and d swapped (x still fits, mu does not)', () => core.tokenShift({ ...ts, n: 3, d: 2 }), RangeError, 'mu', /expected length 2 \[d\], got 3/],
 ];
 
 after(() => {
@@ -401,6 +526,14 @@ test('a disposed state throws on every call; dispose() twice is harmless', () =>
 
 test('cost, twoOrders, memory, measure, recall and recallSweep: bad arguments', () => {
   expectAll(labCases);
+});
+
+test('featureMap: bad name, x, sizes and options', () => {
+  expectAll(featureMapCases);
+});
+
+test('tokenShift: bad spec, x, mu and sizes', () => {
+  expectAll(tokenShiftCases);
 });
 
 test('loadCore: bad options reject with a named error; the loaded core is unaffected', async () => {
@@ -524,4 +657,88 @@ test('re-entrant calls from getters and event handlers give the plain result', (
   assert.deepEqual(core.recall({ variant: 'linear', options: recallOpts, d: 8, pairs: 8, keys: 'orthogonal', trials: 1 }), recallPlain, 'recall from a recall options getter');
   figures.reentrant++;
   stillWorks('re-entrant calls', live);
+});
+
+// Issue 13, item 1: a length-tracking Float32Array over a resizable ArrayBuffer, resized by user code
+// that runs while the call is being set up (an options getter, an inputs getter, a getter of an extra
+// key of a token). Before the fix the copy into the heap used the array's length at copy time, wrote
+// past its block and left every later call with "memory access out of bounds". Each case must give
+// the plain result or a clean named TypeError/RangeError, and the core must keep working.
+test('arrays resized by getters during a call: a correct result or a named error, never a corrupt heap', () => {
+  const n = 4;
+  const dk = 2;
+  const dv = 2;
+  const opts = { n, dk, dv, featureMap: 'identity' };
+  const r2 = rng(41);
+  const fill = (a) => {
+    for (let i = 0; i < a.length; i++) a[i] = r2.normal();
+    return a;
+  };
+  const tracking = (len) => fill(new Float32Array(new ArrayBuffer(len * 4, { maxByteLength: len * 4 * 4096 })));
+  const resizes = [
+    ['grow x2', (a, len) => a.buffer.resize(len * 4 * 2)],
+    ['grow x4096', (a, len) => a.buffer.resize(len * 4 * 4096)],
+    ['shrink', (a, len) => a.buffer.resize((len - 1) * 4)],
+    ['shrink to 0', (a) => a.buffer.resize(0)],
+  ];
+  const outcomes = [];
+  // A clean outcome: the plain result, or a TypeError/RangeError naming an argument.
+  function check(label, fn, plain) {
+    const live = core._liveObjects();
+    let result;
+    let error;
+    try {
+      result = fn();
+    } catch (e) {
+      error = e;
+    }
+    if (error) {
+      assert.ok(error instanceof TypeError || error instanceof RangeError, `${label}: ${error}`);
+      assert.ok(typeof error.argument === 'string' && error.message.startsWith(`${error.argument}: `), `${label}: ${error.message}`);
+      outcomes.push(`${label}: ${error.constructor.name} ${error.message.split(';')[0]}`);
+    } else {
+      assertBitEqual(result, plain, `${label}: result`);
+      outcomes.push(`${label}: plain result`);
+    }
+    stillWorks(label, live);
+  }
+  for (const [how, resize] of resizes) {
+    // run: the options getter resizes q after the inputs object was handed in.
+    {
+      const q = tracking(n * dk);
+      const k = fill(new Float32Array(n * dk));
+      const v = fill(new Float32Array(n * dv));
+      const plain = core.run('linear', { q: q.slice(), k, v }, opts).output;
+      const o = { ...opts, get n() { resize(q, n * dk); return n; } };
+      check(`run, options getter, ${how}`, () => core.run('linear', { q, k, v }, o).output, plain);
+    }
+    // run: a later input's getter resizes an earlier input.
+    {
+      const q = tracking(n * dk);
+      const k = fill(new Float32Array(n * dk));
+      const v = fill(new Float32Array(n * dv));
+      const plain = core.run('linear', { q: q.slice(), k, v }, opts).output;
+      const inputs = { q, k, get v() { resize(q, n * dk); return v; } };
+      check(`run, inputs getter, ${how}`, () => core.run('linear', inputs, opts).output, plain);
+    }
+    // step: the getter of an extra (undefined) key resizes a row that was already read.
+    {
+      const q = tracking(dk);
+      const k = fill(new Float32Array(dk));
+      const v = fill(new Float32Array(dv));
+      const ref = core.createState('linear', { dk, dv, featureMap: 'identity' });
+      const plain = ref.step({ q: q.slice(), k, v });
+      ref.dispose();
+      const s = core.createState('linear', { dk, dv, featureMap: 'identity' });
+      try {
+        const token = { q, k, v, get extra() { resize(q, dk); return undefined; } };
+        check(`step, extra key getter, ${how}`, () => s.step(token), plain);
+        // The state is still usable and steps from where it was.
+        assert.equal(s.step({ q: fill(new Float32Array(dk)), k, v }).length, dv);
+      } finally {
+        s.dispose();
+      }
+    }
+  }
+  console.log(`# resizable buffers: ${outcomes.length} cases\n#   ${outcomes.join('\n#   ')}`);
 });

@@ -69,6 +69,46 @@ test('recall: exact below d with orthonormal keys, interference above, determini
   assert.ok(gla.byAge[31] > gla.byAge[0]);
 });
 
+test('recall with rewrites: the delta rule reads the new value, linear attention a blend of old and new', () => {
+  const spec = { d: 16, pairs: 16, rewrites: 8, keys: 'orthogonal', trials: 4, seed: 5 };
+  const delta = core.recall({ variant: 'deltanet', ...spec });
+  assert.equal(delta.rewrittenAccuracy, 1, 'β = 1 and unit keys: u = v_new − Sᵀk replaces the old value');
+  assert.equal(delta.accuracy, 1);
+  // Sᵀk_i = v_old + v_new: equally near both values, so it recalls neither; the 8 pairs written once
+  // are still exact. byAge lists them first (oldest last write first), then the rewritten 8.
+  const lin = core.recall({ variant: 'linear', options: { featureMap: 'identity' }, ...spec });
+  assert.equal(lin.rewrittenAccuracy, 0);
+  assert.equal(lin.accuracy, 0.5);
+  assert.deepEqual([...lin.byAge], [...Array(8).fill(1), ...Array(8).fill(0)]);
+  // Random keys, d = 64: the delta rule still returns every new value, linear attention about half.
+  const random = { d: 64, pairs: 32, rewrites: 16, keys: 'random', trials: 4, seed: 1 };
+  const dr = core.recall({ variant: 'deltanet', ...random });
+  const lr = core.recall({ variant: 'linear', options: { featureMap: 'identity' }, ...random });
+  assert.ok(dr.rewrittenAccuracy > 0.95 && lr.rewrittenAccuracy < 0.7, `deltanet ${dr.rewrittenAccuracy}, linear ${lr.rewrittenAccuracy}`);
+  // No rewrites: null, and the very result of a spec without the argument.
+  const none = core.recall({ variant: 'deltanet', ...spec, rewrites: 0 });
+  assert.equal(none.rewrittenAccuracy, null);
+  const { rewrites, ...without } = spec;
+  assert.deepEqual(core.recall({ variant: 'deltanet', ...without }), none);
+  void rewrites;
+  // recallSweep passes rewrites to every point.
+  const sweep = core.recallSweep({ variant: 'deltanet', d: 16, keys: 'orthogonal', rewrites: 4, trials: 2 }, { pairs: [4, 8, 16] });
+  assert.deepEqual(sweep.map((p) => [p.pairs, p.rewrittenAccuracy]), [[4, 1], [8, 1], [16, 1]]);
+  const linSweep = core.recallSweep({ variant: 'linear', options: { featureMap: 'identity' }, d: 16, keys: 'orthogonal', rewrites: 4, trials: 2 }, { pairs: [4, 8] });
+  assert.deepEqual(linSweep.map((p) => p.rewrittenAccuracy), [0, 0]);
+});
+
+test('recall with a gap: decaying states (retnet, gla, mamba2) lose their oldest pairs first', () => {
+  const base = { d: 32, pairs: 32, gap: 16, keys: 'random', trials: 8, seed: 9 };
+  const quarter = (a, from) => a.slice(from, from + a.length / 4).reduce((x, y) => x + y, 0) / (a.length / 4);
+  for (const [variant, options] of [['retnet', { gamma: Math.exp(-0.05) }], ['gla', { g: -0.05 }], ['mamba2', { A: -0.05 }]]) {
+    const r = core.recall({ variant, options, ...base });
+    const oldest = quarter(r.byAge, 0), newest = quarter(r.byAge, 24);
+    assert.ok(newest > oldest + 0.3, `${variant}: oldest quarter ${oldest}, newest ${newest}`);
+    assert.ok(r.accuracy < core.recall({ variant, options, ...base, gap: 0 }).accuracy, `${variant}: the gap costs accuracy`);
+  }
+});
+
 test('lab calls reject bad arguments by name and leave the core working', () => {
   const cases = [
     [() => core.cost('nope', { n: 4, dk: 4, dv: 4 }), RangeError, /^id:/],

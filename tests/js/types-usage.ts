@@ -7,6 +7,7 @@ import type {
   AttnlabState,
   Core,
   CostResult,
+  FeatureMapName,
   Form,
   MeasureResult,
   MemoryResult,
@@ -66,13 +67,24 @@ const terms: string[] = cost.terms.map((term) => `${term.name}: ${term.formula}`
 const orders: TwoOrders = core.twoOrders({ n: 1000, dk: 64, dv: 64 });
 const shape: [number, number] = orders.scoresFirst.shape;
 const mem: MemoryResult = core.memory('softmax', { n: 1000, dk: 64, dv: 64 }, { layers: 32, heads: 32 });
+// @ts-expect-error memory needs the length n (the state after n tokens)
+core.memory('softmax', { dk: 64, dv: 64 });
 const kv: number | null = mem.kvBytesTotal;
 const timed: MeasureResult = core.measure('softmax', { n: 256, dk: 64, dv: 64, form: 'parallel', reps: 5 });
 const median: number = timed.medianMs;
 const recall: RecallResult = core.recall({ variant: 'linear', options: { featureMap: 'identity' }, d: 16, pairs: 8 });
 const byAge: Float32Array = recall.byAge;
+const rewritten: number | null = core.recall({ variant: 'deltanet', d: 16, pairs: 8, rewrites: 4 }).rewrittenAccuracy;
+void rewritten;
 const sweep: RecallPoint[] = core.recallSweep({ variant: 'deltanet', keys: 'correlated', cosine: 0.3 }, { pairs: [4, 8] });
 void [macs, terms, shape, kv, median, byAge, sweep[0]?.pairs];
+
+const maps: FeatureMapName[] = ['elu1', 'relu', 'identity', 'taylor2', 'performer'];
+const phi: Float32Array = core.featureMap(maps[3], q, { n, dk: 8 });
+core.featureMap('performer', q, { n, dk: 8, features: 16, seed: 3 });
+void phi;
+const shifted: Float32Array = core.tokenShift({ x: q, mu: new Float32Array(8).fill(0.5), n, d: 8 });
+void shifted;
 
 const heap: number = core._heapBytes();
 const live: number = core._liveObjects();
@@ -94,5 +106,19 @@ s.t = 3;
 s.step(q);
 // @ts-expect-error recall keys are one of three kinds
 core.recall({ variant: 'linear', keys: 'sparse' });
+// @ts-expect-error featureMap names one of five maps
+core.featureMap('cosine', q, { n, dk: 8 });
+// @ts-expect-error featureMap needs dk
+core.featureMap('elu1', q, { n });
+// @ts-expect-error featureMap takes no linear options beyond features and seed
+core.featureMap('elu1', q, { n, dk: 8, normalize: false });
+// @ts-expect-error tokenShift's mu is a Float32Array [d]
+core.tokenShift({ x: q, mu: 0.5, n, d: 8 });
+// @ts-expect-error tokenShift needs d
+core.tokenShift({ x: q, mu: q, n });
+// @ts-expect-error rewrites is a number of keys
+core.recall({ variant: 'deltanet', rewrites: '4' });
+// @ts-expect-error rewrittenAccuracy may be null (no rewrites)
+const sure: number = recall.rewrittenAccuracy;
 // @ts-expect-error twoOrders needs n, dk and dv
 core.twoOrders({ n: 10 });

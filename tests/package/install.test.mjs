@@ -363,7 +363,7 @@ async function checkPlainPage(page, report, base, { simd = true } = {}) {
     sel.value = '128';
     sel.dispatchEvent(new Event('change'));
   });
-  await page.waitForFunction(() => document.getElementById('last-change').textContent.startsWith('cost-curve:'), null, { timeout: 10000 });
+  await page.waitForFunction(() => document.getElementById('last-change').textContent.startsWith('cost-curve:'), null, { timeout: 30000 });
   assert.equal(await page.locator('#last-change').textContent(), 'cost-curve: {"n":1000,"d":128,"axes":"linear","view":"model"}');
   // everything came from under the sub-path, the SIMD .wasm once
   assert.deepEqual(report.requests.filter((u) => !u.startsWith(base)), [], 'requests outside the sub-path');
@@ -419,7 +419,7 @@ test(`(d) the plain page under a strict CSP (${STRICT_CSP}) works with no violat
     assert.equal(cleanReport(report), '');
     // control: the policy is enforced and violations are seen (an inline script is refused)
     await page.evaluate(() => document.head.append(Object.assign(document.createElement('script'), { textContent: 'window.__inline = 1' })));
-    await page.waitForFunction(() => window.__csp.length > 0, null, { timeout: 5000 });
+    await page.waitForFunction(() => window.__csp.length > 0, null, { timeout: 30000 });
     assert.equal(await page.evaluate(() => window.__inline), undefined);
   } finally {
     await context.close();

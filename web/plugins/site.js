@@ -8,7 +8,8 @@
 //        a number in the prose, evaluated against the real core (the package's Node entry,
 //        dist/pkg/node.js) with `core` in scope, e.g. {{ core.cost('softmax', {n: 1000, dk: 64, dv: 64,
 //        form: 'parallel'}).peakFloats | grouped }}, or with the shorthand cost(id, form, n, d, options)
-//        = core.cost(id, { n, dk: d, dv: d, form, ...options }). Formats: grouped (1,000,000), words (64 million),
+//        = core.cost(id, { n, dk: d, dv: d, form, ...options }), or with `derived`, the searches of
+//        site/derived.js bound to the core (e.g. {{ derived.tokenCrossover('rwkv7', 64) }}). Formats: grouped (1,000,000), words (64 million),
 //        short (15.63), plain. The result is wrapped in <span class="core-num" data-core="expr"> so
 //        tests can recompute it in the browser.
 //   \( tex \) and \[ tex \]
@@ -21,6 +22,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import katex from 'katex';
 import { CHAPTERS, SITE_TITLE, SITE_SUBTITLE } from '../site/chapters.js';
+import * as derivedNumbers from '../site/derived.js';
 
 const MATH_CSS_ID = 'virtual:attn-math.css';
 
@@ -94,6 +96,9 @@ const FORMATS = {
 // cost(id, form, n, d, options): core.cost with dk = dv = d, to keep the expressions in the prose short.
 const costHelper = (core) => (id, form, n, d, options = {}) => core.cost(id, { n, dk: d, dv: d, form, ...options });
 
+// site/derived.js with the core bound as every function's first argument.
+const derivedHelper = (core) => Object.fromEntries(Object.entries(derivedNumbers).map(([name, fn]) => [name, (...args) => fn(core, ...args)]));
+
 const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 // A number the core cannot produce (e.g. a call this build of the core lacks) is not invented: the
@@ -107,7 +112,7 @@ async function fillNumbers(html, loadCore, file, warn) {
     if (!format) throw new Error(`${file}: unknown number format '${fmt}' in {{${body}}}`);
     let value;
     try {
-      value = new Function('core', 'cost', `return (${decodeEntities(expr)});`)(core, costHelper(core));
+      value = new Function('core', 'cost', 'derived', `return (${decodeEntities(expr)});`)(core, costHelper(core), derivedHelper(core));
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`gave ${value}, not a finite number`);
     } catch (err) {
       warn(`${file}: {{ ${expr} }} failed: ${err.message}`);

@@ -7,8 +7,8 @@ export const SITE_SUBTITLE = 'From the quadratic wall to linear attention and RW
 
 export const CHAPTERS = [
   { n: 1, file: 'chapters/01-quadratic-wall.html', title: 'The quadratic wall', blurb: 'Why attention cost grows with the square of the length, and what a straight line would buy.', widgets: ['cost-curve'] },
-  { n: 2, file: 'chapters/02-where-the-square-comes-from.html', title: 'Where the square comes from', blurb: 'The n × n score matrix, and why the softmax forces it into existence.', widgets: ['attention-grid'] },
-  { n: 3, file: 'chapters/03-associativity-trick.html', title: 'The associativity trick', blurb: 'Drop the softmax, move the parentheses, and the n × n matrix becomes a d × d one.', widgets: ['order-toggle'] },
+  { n: 2, file: 'chapters/02-where-the-square-comes-from.html', title: 'Where the square comes from', blurb: 'The n × n score matrix: its memory can be streamed away, its n² work cannot.', widgets: ['attention-grid'] },
+  { n: 3, file: 'chapters/03-associativity-trick.html', title: 'The associativity trick', blurb: 'Drop the softmax, move the parentheses, and the n × n matrix becomes a d × d one.', widgets: ['kernel-view', 'order-toggle'] },
   { n: 4, file: 'chapters/04-attention-as-rnn.html', title: 'Attention as an RNN', blurb: 'The d × d summary can be built one token at a time: a recurrence with constant memory.', widgets: ['state-stepper'] },
   { n: 5, file: 'chapters/05-the-catch.html', title: 'The catch', blurb: 'A fixed-size state cannot keep everything: precise recall is what you pay.', widgets: ['recall-sharpness', 'recall-lab'] },
   { n: 6, file: 'chapters/06-the-race.html', title: 'The race', blurb: 'A softmax transformer and a linear model process the same growing sequence.', widgets: ['simulator'] },

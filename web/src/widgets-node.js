@@ -9,6 +9,7 @@ export const PREFIX = 'attn';
 export const WIDGET_NAMES = [
   'cost-curve',
   'attention-grid',
+  'kernel-view',
   'order-toggle',
   'state-stepper',
   'recall-sharpness',

@@ -10,6 +10,7 @@ import type { Core } from './attnlab.js';
 export type WidgetName =
   | 'cost-curve'
   | 'attention-grid'
+  | 'kernel-view'
   | 'order-toggle'
   | 'state-stepper'
   | 'recall-sharpness'
@@ -98,6 +99,15 @@ export interface AttentionGridState {
   /** Selected key column, 0-based. */
   col: number;
 }
+export interface KernelViewState {
+  map: 'elu1' | 'relu' | 'identity' | 'taylor2' | 'performer';
+  d: 4 | 8 | 16 | 32;
+  /** Standard deviation of the sampled q and k entries. */
+  spread: 0.5 | 0.75 | 1 | 1.25 | 1.5;
+  /** Performer's number of random features (the other maps ignore it). */
+  features: 16 | 64 | 256 | 1024;
+  seed: number;
+}
 export interface OrderToggleState {
   order: 'qk' | 'kv';
   /** Tokens, 1 … 128. */
@@ -113,6 +123,8 @@ export interface StateStepperState {
   d: 2 | 3 | 4 | 6 | 8 | 12 | 16;
   seed: number;
   compare: boolean;
+  /** Tokens the parallel form reads at once before stepping (its final state seeds the stepper), 0 … length. */
+  prefill: number;
 }
 export interface RecallSharpnessState {
   /** Position on the ladder from linear attention (0) to sharp softmax (8). */
@@ -125,12 +137,21 @@ export interface RecallSharpnessState {
   seed: number;
 }
 export interface RecallLabState {
+  /** capacity: accuracy against K; update: the oldest R keys written again, new value read back?;
+   *  decay: gap distractors, memories with a constant decay, accuracy pair by pair. */
+  mode: 'capacity' | 'update' | 'decay';
   /** K, key→value pairs, 1 … 256. */
   pairs: number;
   d: 8 | 16 | 32 | 64 | 128;
   keys: 'random' | 'orthogonal' | 'correlated';
   /** Pairwise cosine of correlated keys, 0 … 0.9. */
   cosine: number;
+  /** Update view: R, keys written a second time, 1 … 256 (at most K). */
+  rewrites: number;
+  /** Decay view: distractor tokens between the pairs and the queries. */
+  gap: 0 | 4 | 8 | 16 | 32 | 64 | 128 | 256;
+  /** Decay view: the fraction γ of the state kept per step. */
+  decay: 0.8 | 0.9 | 0.95 | 0.97 | 0.98 | 0.99 | 0.995 | 0.999;
   seed: number;
 }
 export interface SimulatorState {
@@ -200,6 +221,8 @@ export interface MeasuredPoint {
 export interface SweepPoint {
   K: number;
   accuracy: number;
+  /** Update view: share of the rewritten keys read back as their new value (null without rewrites). */
+  rewrittenAccuracy: number | null;
   meanCosine: number;
   sir: number;
   trials: number;
@@ -215,13 +238,14 @@ export interface CostCurveElement extends AttnWidget<CostCurveState>, CostCurveS
   crossover(): number | null;
 }
 export interface AttentionGridElement extends AttnWidget<AttentionGridState>, AttentionGridState {}
+export interface KernelViewElement extends AttnWidget<KernelViewState>, KernelViewState {}
 export interface OrderToggleElement extends AttnWidget<OrderToggleState>, OrderToggleState {}
 export interface StateStepperElement extends AttnWidget<StateStepperState>, StateStepperState {}
 export interface RecallSharpnessElement extends AttnWidget<RecallSharpnessState>, RecallSharpnessState {}
 export interface RecallLabElement extends AttnWidget<RecallLabState>, RecallLabState {
   cancelSweep(): void;
   resumeSweep(): void;
-  /** Points computed so far for the current d, keys and seed, by memory. */
+  /** Points computed so far for the current view and settings, by memory. */
   sweepPoints(): Record<string, SweepPoint[]>;
 }
 export interface SimulatorElement extends AttnWidget<SimulatorState>, SimulatorState {
@@ -238,6 +262,7 @@ export interface DecisionMapElement extends AttnWidget<DecisionMapState>, Decisi
 export interface WidgetElementMap {
   'cost-curve': CostCurveElement;
   'attention-grid': AttentionGridElement;
+  'kernel-view': KernelViewElement;
   'order-toggle': OrderToggleElement;
   'state-stepper': StateStepperElement;
   'recall-sharpness': RecallSharpnessElement;
@@ -261,6 +286,7 @@ declare global {
   interface HTMLElementTagNameMap {
     'attn-cost-curve': CostCurveElement;
     'attn-attention-grid': AttentionGridElement;
+    'attn-kernel-view': KernelViewElement;
     'attn-order-toggle': OrderToggleElement;
     'attn-state-stepper': StateStepperElement;
     'attn-recall-sharpness': RecallSharpnessElement;

@@ -1,5 +1,6 @@
 // The associative-recall lab's calls, shared by the recall lab (chapter 5) and the decision map
-// (chapter 9): which variants stand for softmax, linear attention and the delta rule, a cache of
+// (chapter 9): which variants stand for softmax, linear attention and the delta rule (and, for the
+// lab's gap-and-decay view, the models that forget at a constant rate), a cache of
 // core.recall results (a result depends only on its spec), and a trial count that keeps each call
 // short enough for one slice of a sliced sweep. Every accuracy comes from core.recall.
 
@@ -11,12 +12,27 @@ export const MODELS = [
   { key: 'delta', id: 'deltanet', label: 'delta rule (DeltaNet)', options: () => ({}) },
 ];
 
+// Memories that forget at one constant rate γ per step, each in its own terms: RetNet's decay γ, GLA's
+// log decay g = ln γ (set for every writing token), Mamba-2's A = ln γ with its step Δ at the recall
+// default of 1, so e^{ΔA} = γ. With the rate held constant the three are one recurrence; what sets
+// them apart in a trained model (GLA and Mamba-2 compute the rate from each token) is not modelled.
+export const DECAYING = [
+  { key: 'retnet', id: 'retnet', label: 'RetNet', options: (d, decay) => ({ gamma: decay }) },
+  { key: 'gla', id: 'gla', label: 'GLA', options: (d, decay) => ({ g: Math.log(decay) }) },
+  { key: 'mamba2', id: 'mamba2', label: 'Mamba-2', options: (d, decay) => ({ A: Math.log(decay) }) },
+];
+
 export const TRIALS = 8;
 
 const cache = new Map();
 
-export function recallSpec(model, { d, pairs, keys = 'random', cosine = 0.5, gap = 0, trials = TRIALS, seed = 1 }) {
-  return { variant: model.id, options: model.options(d), d, pairs, keys, cosine, gap, trials, seed };
+// A core.recall spec. `rewrites` (keys written a second time) is left out when 0, so the specs of the
+// capacity sweep, which the decision map shares, stay as they were; `decay` reaches the DECAYING
+// models' options and is ignored by the others.
+export function recallSpec(model, { d, pairs, keys = 'random', cosine = 0.5, gap = 0, rewrites = 0, decay, trials = TRIALS, seed = 1 }) {
+  const spec = { variant: model.id, options: model.options(d, decay), d, pairs, keys, cosine, gap, trials, seed };
+  if (rewrites > 0) spec.rewrites = rewrites;
+  return spec;
 }
 
 const keyOf = (spec) => JSON.stringify(spec);
@@ -48,7 +64,7 @@ const MAX_OPS = 8e6;
 const rates = new Map(); // 'variant|d' -> fastest ms per operation seen
 
 function trialOps(spec) {
-  const K = spec.pairs + spec.gap;
+  const K = spec.pairs + spec.gap + (spec.rewrites ?? 0);
   const d = spec.d;
   return spec.variant === 'softmax' ? 5 * K * K * d : K * K * d + 4 * K * d * d;
 }
@@ -65,9 +81,10 @@ export function trialsWithin(core, spec, budgetMs = 15) {
 
 // core.recall with the trial count cut to fit the budget; learns the speed of each variant. A call
 // whose single trial is predicted to take longer than `maxMs` is not made (it would freeze the
-// page): { spec, result: null, skipped: true }.
-export function timedRecall(core, spec, budgetMs = 15, maxMs = 35) {
-  const trials = trialsWithin(core, spec, budgetMs);
+// page): { spec, result: null, skipped: true }. `keepTrials` runs the spec's own trial count, for a
+// call that must be comparable trial for trial with an earlier one.
+export function timedRecall(core, spec, budgetMs = 15, maxMs = 35, { keepTrials = false } = {}) {
+  const trials = keepTrials ? spec.trials : trialsWithin(core, spec, budgetMs);
   const s = { ...spec, trials };
   const hit = cachedRecall(s);
   if (hit) return { spec: s, result: hit };

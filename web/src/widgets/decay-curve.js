@@ -11,9 +11,11 @@
  *                   decay w per channel, kept in a matrix state): the curve is the same whatever the
  *                   tokens are.
  *   data-dependent  RWKV-6: the decay is an input of every token, w_t = exp(−exp(b_c + Δ_t)), with
- *                   b_c the channel's base and Δ_t what the layer reads from the token (here a
- *                   sentence whose full stops and "forget" cues carry a large Δ, as a trained
- *                   layer's decay LoRA would produce). Stepped with the core's rwkv6.
+ *                   b_c the channel's base and Δ_t what the layer reads from the token. The Δ here
+ *                   are illustrative, chosen by hand, not read from a trained model: a sentence
+ *                   whose full stops and "forget" cues carry a large Δ, the kind of pattern a
+ *                   trained layer's decay can learn. The widget says so wherever they appear.
+ *                   Stepped with the core's rwkv6.
  *
  * Attributes / properties (URL round-trip with `url-key`):
  *   mode    'static' | 'data' (default 'static')
@@ -40,8 +42,9 @@ export const DECAYS = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.
 export const OTHERS = [0.6, 0.8, 0.95, 0.99];
 export const STEPS = 64;
 
-// The sentence of the data-dependent view: each token carries the decay offset Δ a layer might read
-// from it (0: an ordinary token; large at a full stop; larger still at an explicit "forget" cue).
+// The sentence of the data-dependent view: each token carries a decay offset Δ chosen by hand to
+// illustrate what a layer might read from it (0: an ordinary token; large at a full stop; larger still
+// at an explicit "forget" cue). No trained model produced these numbers.
 export const SENTENCE = [
   ['Ada', 0],
   ['put', 0],
@@ -114,6 +117,11 @@ export class DecayCurve extends AttnWidget {
         font-size: 0.85em;
         margin: 0.3rem 0 0;
       }
+      .illustrative {
+        font-size: 0.85em;
+        color: var(--_muted);
+        margin: 0.4rem 0 0;
+      }
       .legend button {
         font-size: 0.95em;
         padding: 0.1rem 0.5rem;
@@ -140,7 +148,7 @@ export class DecayCurve extends AttnWidget {
     if (!r) return '';
     const h = r.half[r.channel - 1];
     const what = r.mode === 'static' ? `steps back, from 0 to ${STEPS}` : `the tokens of a ${SENTENCE.length}-token sentence that follow the word “${SENTENCE[0][0]}”`;
-    return `Line chart of the share of one written token still held by each of five state channels against ${what}. The highlighted channel ${r.channel} decays by ${r.w[r.channel - 1]} per step and falls to one half ${h === null ? 'not within the range shown' : `after ${h} steps`}.${r.mode === 'data' ? ' Full stops and the cue “New topic” make every channel forget faster at once.' : ''}`;
+    return `Line chart of the share of one written token still held by each of five state channels against ${what}. The highlighted channel ${r.channel} decays by ${r.w[r.channel - 1]} per step and falls to one half ${h === null ? 'not within the range shown' : `after ${h} steps`}.${r.mode === 'data' ? ' Full stops and the cue “New topic” make every channel forget faster at once; these per-token offsets are illustrative, chosen by hand, not taken from a trained model.' : ''}`;
   }
 
   compute() {
@@ -310,6 +318,9 @@ export class DecayCurve extends AttnWidget {
         )}
         ${r.reference ? html`<span>dashed: channel ${r.channel} with a static decay</span>` : nothing}
       </div>
+      ${r.mode === 'data'
+        ? html`<p class="illustrative">Illustrative input: the per-token offsets Δ (shaded tokens) are chosen by hand to show the idea, not read from a trained RWKV-6.</p>`
+        : nothing}
     `;
   }
 
@@ -331,7 +342,7 @@ export class DecayCurve extends AttnWidget {
     const sr = r.series[c];
     const h = r.half[c];
     return html`
-      ${readout(`Channel ${r.channel}`, `w = ${r.w[c]}`, r.mode === 'static' ? 'the same at every step' : 'on ordinary tokens; smaller at cues')}
+      ${readout(`Channel ${r.channel}`, `w = ${r.w[c]}`, r.mode === 'static' ? 'the same at every step' : 'on ordinary tokens; smaller at the hand-chosen cues')}
       ${readout('Down to half after', h === null ? `more than ${r.n - 1} steps` : `${h} step${h === 1 ? '' : 's'}`, `stepping core.${r.id}`)}
       ${readout(`Left after ${r.n - 1} steps`, fixed(sr[r.n - 1], 4), r.reference ? `${fixed(r.reference[r.n - 1], 4)} with a static decay` : 'of the written token')}
       ${readout('Fastest / slowest channel', `${fixed(Math.min(...r.series.map((s) => s[r.n - 1])), 4)} / ${fixed(Math.max(...r.series.map((s) => s[r.n - 1])), 4)}`, 'left at the end')}
@@ -342,10 +353,15 @@ export class DecayCurve extends AttnWidget {
     const r = this._res;
     const rows = [];
     for (let t = 0; t < r.n; t++)
-      rows.push([r.mode === 'data' ? `${t} ${SENTENCE[t][0]}` : String(t), ...r.series.map((s) => fixed(s[t], 4)), ...(r.reference ? [fixed(r.reference[t], 4)] : [])]);
+      rows.push([
+        r.mode === 'data' ? `${t} ${SENTENCE[t][0]}` : String(t),
+        ...(r.mode === 'data' ? [fixed(SENTENCE[t][1], 1)] : []),
+        ...r.series.map((s) => fixed(s[t], 4)),
+        ...(r.reference ? [fixed(r.reference[t], 4)] : []),
+      ]);
     return dataTable(
       `Share of token 0 in each channel of the core's ${r.id} state`,
-      [r.mode === 'data' ? 'token' : 'steps', ...r.w.map((w, c) => `ch ${c + 1} (w ${w})`), ...(r.reference ? ['static'] : [])],
+      [r.mode === 'data' ? 'token' : 'steps', ...(r.mode === 'data' ? ['Δ (illustrative)'] : []), ...r.w.map((w, c) => `ch ${c + 1} (w ${w})`), ...(r.reference ? ['static'] : [])],
       rows,
     );
   }

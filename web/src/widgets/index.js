@@ -9,6 +9,7 @@ export const PREFIX = 'attn';
 export const WIDGET_LOADERS = {
   'cost-curve': () => import('./cost-curve.js').then((m) => m.CostCurve),
   'attention-grid': () => import('./attention-grid.js').then((m) => m.AttentionGrid),
+  'kernel-view': () => import('./kernel-view.js').then((m) => m.KernelView),
   'order-toggle': () => import('./order-toggle.js').then((m) => m.OrderToggle),
   'state-stepper': () => import('./state-stepper.js').then((m) => m.StateStepper),
   'recall-sharpness': () => import('./recall-sharpness.js').then((m) => m.RecallSharpness),

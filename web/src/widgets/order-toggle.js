@@ -3,14 +3,17 @@
  * Chapter 3, "The associativity trick".
  *
  * With the softmax removed (linear attention, identity feature map, unnormalised), the core computes
- * the parallel form, which builds the causal n x n matrix Q Kᵀ and multiplies it by V, and the
- * recurrent form, which keeps the d x d sum of k vᵀ and reads it with each query. The widget shows the
+ * the parallel form, which builds the causal n x n matrix Q Kᵀ ⊙ M and multiplies it by V, and the
+ * recurrent form, which keeps the running d x d sum of k vᵀ (the prefix sums Σ_{j≤t} k_j v_jᵀ) and
+ * reads it with each query. The causal mask is why the second side is labelled as prefix sums: the
+ * literal regrouping Q (Kᵀ V), one Kᵀ V over the whole sequence for every query, gives another
+ * answer, and the widget shows by how much (the core computes that product too). The widget shows the
  * intermediate each order builds at its true shape (the n x n scores come from the core's parallel
  * run with the identity as values; the d x d matrix is the core's final state, Kᵀ V), the costs from
  * core.cost, and both outputs side by side with their largest difference.
  *
  * Attributes / properties (URL round-trip with `url-key`):
- *   order  'qk' for (Q Kᵀ) V, 'kv' for Q (Kᵀ V) (default 'qk')
+ *   order  'qk' for (Q Kᵀ ⊙ M) V, 'kv' for Q (Kᵀ V) computed as prefix sums (default 'qk')
  *   n      tokens, 1 … 128 (default 24)
  *   d      head dimension, dk = dv: 2 | 4 | 8 | 16 (default 8)
  *   seed   seed of the q, k, v vectors (default 1)
@@ -39,7 +42,21 @@ const TABLE = [
   { key: 'seed', type: 'int', default: 1, min: 0, max: 999999, always: true, label: 'Seed' },
 ];
 
-const ORDER_TEXT = { qk: '(Q Kᵀ) V', kv: 'Q (Kᵀ V)' };
+// The causal product on each side: the masked scores, and Q (Kᵀ V) computed as running prefix sums.
+const ORDER_TEXT = { qk: '(Q Kᵀ ⊙ M) V', kv: 'Q (Kᵀ V) by prefix sums' };
+
+// A 2n-token run whose last n outputs are Sᵀ q_t with S = Kᵀ V summed over all n tokens: the first
+// n tokens only write (q = 0), the last n only read (k = v = 0, which writes nothing with the
+// identity map and no normaliser). The regrouping without the mask, computed by the core.
+export function wholeSumInputs(q, k, v, n, d) {
+  const q2 = new Float32Array(2 * n * d);
+  const k2 = new Float32Array(2 * n * d);
+  const v2 = new Float32Array(2 * n * d);
+  q2.set(q, n * d);
+  k2.set(k);
+  v2.set(v);
+  return { q: q2, k: k2, v: v2 };
+}
 
 export class OrderToggle extends AttnWidget {
   static widgetName = 'order-toggle';
@@ -94,7 +111,7 @@ export class OrderToggle extends AttnWidget {
   describe() {
     const r = this._res;
     if (!r) return '';
-    return `The ${this.order === 'qk' ? `${r.n} by ${r.n} score matrix Q Kᵀ (lower triangle, since each token only looks back)` : `${r.d} by ${r.d} matrix Kᵀ V`} is drawn to scale, with the other order's intermediate outlined for comparison. Below, the two orders' outputs for all ${r.n} tokens, which agree to within ${tiny(r.diff)}.`;
+    return `The ${this.order === 'qk' ? `${r.n} by ${r.n} score matrix Q Kᵀ (lower triangle, since each token only looks back)` : `${r.d} by ${r.d} running sum of k vᵀ after the last token, which equals Kᵀ V`} is drawn to scale, with the other order's intermediate outlined for comparison. Below, the two orders' outputs for all ${r.n} tokens, which agree to within ${tiny(r.diff)}. One Kᵀ V over the whole sequence, read by every query, would differ from them by up to ${fixed(r.leak)}.`;
   }
 
   get canPlayControls() {
@@ -134,10 +151,15 @@ export class OrderToggle extends AttnWidget {
     const costQK = core.cost('linear', { ...base, form: 'parallel' });
     const costKV = core.cost('linear', { ...base, form: 'recurrent' });
     const orders = typeof core.twoOrders === 'function' ? core.twoOrders({ n, dk: d, dv: d }) : null;
-    // Comparing the two results the core returned (no attention math here).
+    const whole = core.run('linear', wholeSumInputs(q, k, v, n, d), { ...base, n: 2 * n, form: 'recurrent' }).output.slice(n * d);
+    // Comparing the results the core returned (no attention math here).
     let diff = 0;
-    for (let i = 0; i < par.output.length; i++) diff = Math.max(diff, Math.abs(par.output[i] - rec.output[i]));
-    this._res = { n, d, q, k, v, par: par.output, rec: rec.output, kv: rec.state, scores, costQK, costKV, orders, diff };
+    let leak = 0;
+    for (let i = 0; i < par.output.length; i++) {
+      diff = Math.max(diff, Math.abs(par.output[i] - rec.output[i]));
+      leak = Math.max(leak, Math.abs(whole[i] - par.output[i]));
+    }
+    this._res = { n, d, q, k, v, par: par.output, rec: rec.output, whole, kv: rec.state, scores, costQK, costKV, orders, diff, leak };
   }
 
   onArrow(key) {
@@ -208,7 +230,8 @@ export class OrderToggle extends AttnWidget {
     return html`
       <div class="stage">
         <div class="stage-label">
-          Intermediate of <strong>${ORDER_TEXT[this.order]}</strong>: <strong>${qk ? 'Q Kᵀ' : 'Kᵀ V'}</strong>, ${shape}
+          Intermediate of <strong>${ORDER_TEXT[this.order]}</strong>:
+          ${qk ? html`<strong>Q Kᵀ</strong>, ${shape}, masked above the diagonal` : html`the running sum <strong>Σ<sub>j≤t</sub> k<sub>j</sub>v<sub>j</sub>ᵀ</strong>, ${shape}, shown after the last token (= Kᵀ V)`}
           (dashed outline: the other order's ${other})
         </div>
         <div
@@ -223,11 +246,11 @@ export class OrderToggle extends AttnWidget {
       </div>
       <div class="outputs" part="outputs">
         <figure>
-          <figcaption class="out-label">Output of (Q Kᵀ) V, ${r.n} × ${r.d}</figcaption>
+          <figcaption class="out-label">Output of ${ORDER_TEXT.qk}, ${r.n} × ${r.d}</figcaption>
           <canvas class="out-qk" width=${r.d * outCell} height=${r.n * outRow} aria-hidden="true"></canvas>
         </figure>
         <figure>
-          <figcaption class="out-label">Output of Q (Kᵀ V), ${r.n} × ${r.d}</figcaption>
+          <figcaption class="out-label">Output of ${ORDER_TEXT.kv}, ${r.n} × ${r.d}</figcaption>
           <canvas class="out-kv" width=${r.d * outCell} height=${r.n * outRow} aria-hidden="true"></canvas>
         </figure>
       </div>
@@ -279,10 +302,11 @@ export class OrderToggle extends AttnWidget {
     const qk = this.order === 'qk';
     const o = r.orders;
     return html`
-      ${readout('(Q Kᵀ) V', `${grouped(r.costQK.macs)}`, `multiply-adds; largest intermediate ${grouped(r.costQK.peakFloats)} floats`, qk ? 'softmax' : '')}
-      ${readout('Q (Kᵀ V)', `${grouped(r.costKV.macs)}`, `multiply-adds; largest intermediate ${grouped(r.costKV.peakFloats)} floats`, qk ? '' : 'linear')}
+      ${readout(ORDER_TEXT.qk, `${grouped(r.costQK.macs)}`, `multiply-adds; largest intermediate ${grouped(r.costQK.peakFloats)} floats`, qk ? 'softmax' : '')}
+      ${readout(ORDER_TEXT.kv, `${grouped(r.costKV.macs)}`, `multiply-adds; largest intermediate ${grouped(r.costKV.peakFloats)} floats`, qk ? '' : 'linear')}
       ${o ? readout('First products, no mask', `${grouped(o.scoresFirst.firstMacs)} vs ${grouped(o.stateFirst.firstMacs)}`, `Q Kᵀ (${o.scoresFirst.shape.join(' × ')}) vs Kᵀ V (${o.stateFirst.shape.join(' × ')})`) : ''}
       ${readout('Largest output difference', tiny(r.diff), `float32 rounding; ratio of work ${short(r.costQK.macs / r.costKV.macs)} : 1`)}
+      ${readout('One Kᵀ V for every query', fixed(r.leak), 'largest difference from the causal output: each token would see the future')}
     `;
   }
 
@@ -293,12 +317,12 @@ export class OrderToggle extends AttnWidget {
       for (let j = 0; j < r.d; j++) {
         const a = r.par[t * r.d + j];
         const b = r.rec[t * r.d + j];
-        rows.push([`${t + 1}`, `${j + 1}`, fixed(a, 5), fixed(b, 5), tiny(Math.abs(a - b))]);
+        rows.push([`${t + 1}`, `${j + 1}`, fixed(a, 5), fixed(b, 5), tiny(Math.abs(a - b)), fixed(r.whole[t * r.d + j], 5)]);
       }
     }
     const kvRows = [];
     for (let i = 0; i < r.d; i++) kvRows.push([`${i + 1}`, ...Array.from(r.kv.subarray(i * r.d, (i + 1) * r.d), (x) => fixed(x))]);
-    return html`${dataTable('Outputs of both orders from the core', ['token', 'dim', '(Q Kᵀ) V', 'Q (Kᵀ V)', '|difference|'], rows)}
+    return html`${dataTable('Outputs of both orders from the core, and of one Kᵀ V for every query', ['token', 'dim', ORDER_TEXT.qk, ORDER_TEXT.kv, '|difference|', 'one Kᵀ V (no mask)'], rows)}
     ${dataTable('Kᵀ V, the d × d intermediate (final recurrent state)', ['row', ...Array.from({ length: r.d }, (_, j) => `col ${j + 1}`)], kvRows)}`;
   }
 }

@@ -2,14 +2,23 @@
  * <attn-recall-sharpness>: how sharply a query can single out one past token.
  * Chapter 5, "The catch".
  *
- * n seeded key vectors stand for the past tokens; the last token's query is set equal to the key of
- * the target token, so it "wants" that token. The weights it puts on every token are computed by
+ * n seeded key vectors stand for the past tokens, all scaled to the same length √d (the typical
+ * length of a d-dimensional standard normal vector); the last token's query is set equal to the key
+ * of the target token, so it "wants" that token. Equal lengths make the target's key the query's best
+ * match (no other key of that length has a larger dot product with it), so any readout that only
+ * grows with the dot product (softmax at every temperature, and the Taylor map on these keys) ranks
+ * the target first; feature maps such as elu+1, relu and Performer's make no such promise, and a
+ * survey over a hundred key sets counts how often the current readout really puts its largest weight on
+ * the target. The weights it puts on every token are computed by
  * the core: the values fed to the run are the rows of the n x n identity, so the output row of the
  * query is exactly its weight vector, as the core computed it. One slider walks a ladder from
  * linear attention with its feature maps (elu+1, relu, Performer's random features, Based's
  * second-order Taylor map; all normalised, so the weights sum to 1) to softmax attention at
  * falling temperatures τ (scale = 1 / (τ √d)). A strip below shows the weight on the target at
  * every rung, so the whole ladder is visible at once.
+ *
+ * The class carries `inputsFor(seed, n, d, target)` and `callFor(rung, d)` (static), the inputs and
+ * the core call of the figure, so a host or a test can recompute any key set's weights.
  *
  * Attributes / properties (URL round-trip with `url-key`):
  *   rung    position on the ladder, 0 … 8 (default 6: softmax at τ = 1)
@@ -32,6 +41,7 @@ import { AttnWidget, stateProperties, readout, dataTable } from '../frame/widget
 import { observeWidth, unobserveWidth, drawAxes } from '../frame/chart.js';
 import { fixed, short } from '../frame/format.js';
 import { tokenVectors, identityRows } from '../core/inputs.js';
+import { runInSlices } from '../core/slices.js';
 
 // The ladder, from the bluntest readout to the sharpest. Feature maps are the core's own options.
 export const LADDER = [
@@ -60,17 +70,44 @@ export function rungCall(rung, d) {
   return { id: 'linear', options: { featureMap: rung.featureMap, normalize: true } };
 }
 
-// Keys are the seeded k rows; every query row is the target's key (only the last row is read).
+// Key sets in the survey of "is the target ranked first?".
+export const SURVEY = 100;
+
+// Keys are the seeded k rows scaled to length √d; every query row is the target's key (only the last
+// row is read). Scaling only sets the lengths, the directions are the seeded ones.
 export function sharpnessInputs(seed, n, d, target) {
   const vec = tokenVectors(seed, n, d, d);
+  const k = new Float32Array(n * d);
+  for (let t = 0; t < n; t++) {
+    let len2 = 0;
+    for (let i = 0; i < d; i++) len2 += vec.k[t * d + i] ** 2;
+    const s = len2 > 0 ? Math.sqrt(d / len2) : 0;
+    for (let i = 0; i < d; i++) k[t * d + i] = vec.k[t * d + i] * s;
+  }
   const q = new Float32Array(n * d);
-  const kt = vec.k.subarray((target - 1) * d, target * d);
+  const kt = k.subarray((target - 1) * d, target * d);
   for (let t = 0; t < n; t++) q.set(kt, t * d);
-  return { q, k: vec.k, v: identityRows(n) };
+  return { q, k, v: identityRows(n) };
+}
+
+// The last token's weights over all n tokens at one rung, as the core computes them: the values are
+// the identity rows, so its output row is its weight vector.
+function queryWeights(core, inputs, rung, n, d) {
+  const call = rungCall(rung, d);
+  return core.run(call.id, inputs, { n, dk: d, dv: n, form: 'parallel', ...call.options }).output.slice((n - 1) * n, n * n);
+}
+
+// Index of the largest weight (the first, on a tie).
+function argmax(w) {
+  let best = 0;
+  for (let j = 1; j < w.length; j++) if (w[j] > w[best]) best = j;
+  return best;
 }
 
 export class RecallSharpness extends AttnWidget {
   static widgetName = 'recall-sharpness';
+  static inputsFor = sharpnessInputs;
+  static callFor = (rung, d) => rungCall(LADDER[rung], d);
   static stateTable = TABLE;
   static properties = stateProperties(TABLE);
   static styles = [
@@ -138,10 +175,12 @@ export class RecallSharpness extends AttnWidget {
   constructor() {
     super();
     this._width = 0;
+    this._surveys = new Map();
   }
 
   onDispose() {
     unobserveWidth(this);
+    this._surveyAbort?.abort();
   }
 
   titleText() {
@@ -151,7 +190,7 @@ export class RecallSharpness extends AttnWidget {
   describe() {
     const r = this._res;
     if (!r) return '';
-    return `Bar chart of the attention weights that the query of token ${r.n} puts on tokens 1 to ${r.n}, for ${r.rung.label}. Its query equals the key of token ${r.target}, the target, which receives ${fixed(r.weights[r.target - 1])} of the weight; the largest weight elsewhere is ${fixed(r.other.w)} on token ${r.other.j}. Below, the weight on the target at every step of the ladder from linear attention to sharp softmax.`;
+    return `Bar chart of the attention weights that the query of token ${r.n} puts on tokens 1 to ${r.n}, for ${r.rung.label}. All keys have the same length and the query equals the key of token ${r.target}, the target, which receives ${fixed(r.weights[r.target - 1])} of the weight; the largest weight elsewhere is ${fixed(r.other.w)} on token ${r.other.j}. ${r.survey === null ? '' : `Over ${SURVEY} key sets, this readout puts its largest weight on the target in ${r.survey} of them.`} Below, the weight on the target at every step of the ladder from linear attention to sharp softmax.`;
   }
 
   compute(changed) {
@@ -162,21 +201,52 @@ export class RecallSharpness extends AttnWidget {
     // moving along the ladder only picks another of the runs already made
     if (changed && this.viewOnly(changed, ['rung'])) {
       const r = this._res;
-      this._res = { ...r, ...this._pick(r.ladder, r.target), rung: LADDER[this.rung], call: rungCall(LADDER[this.rung], d) };
+      this._res = { ...r, ...this._pick(r.ladder, r.target), rung: LADDER[this.rung], call: rungCall(LADDER[this.rung], d), survey: this._survey(n, d, target) };
       this._announce();
       return;
     }
     const inputs = sharpnessInputs(this.seed, n, d, target);
-    const weightsAt = (rung) => {
-      const call = rungCall(rung, d);
-      const out = core.run(call.id, inputs, { n, dk: d, dv: n, form: 'parallel', ...call.options }).output;
-      // the last token's output row is its weight on every token
-      return out.slice((n - 1) * n, n * n);
-    };
-    const ladder = LADDER.map((rung) => weightsAt(rung));
+    const ladder = LADDER.map((rung) => queryWeights(core, inputs, rung, n, d));
     const rung = LADDER[this.rung];
-    this._res = { n, d, target, rung, ladder, inputs, call: rungCall(rung, d), ...this._pick(ladder, target) };
+    this._res = { n, d, target, rung, ladder, inputs, call: rungCall(rung, d), ...this._pick(ladder, target), survey: this._survey(n, d, target) };
     this._announce();
+  }
+
+  // In how many of SURVEY key sets (seeds seed … seed + SURVEY − 1) the current rung puts its largest
+  // weight on the target: one core run per key set, kept per setting. A survey not yet counted is
+  // counted after the figure has painted, a few key sets per task, so a change never waits for it;
+  // meanwhile the readout says so (null).
+  _survey(n, d, target) {
+    const key = `${this.rung}|${n}|${d}|${target}|${this.seed}`;
+    const hits = this._surveys.get(key);
+    // any survey still counting is for other settings now
+    this._surveyAbort?.abort();
+    this._surveyAbort = null;
+    if (hits !== undefined) return hits;
+    const abort = new AbortController();
+    this._surveyAbort = abort;
+    const { rung, seed } = this;
+    let count = 0;
+    const jobs = Array.from({ length: SURVEY / 10 }, (_, b) => () => {
+      for (let s = b * 10; s < (b + 1) * 10; s++) {
+        const w = queryWeights(this.core, sharpnessInputs(seed + s, n, d, target), LADDER[rung], n, d);
+        if (argmax(w) === target - 1) count++;
+      }
+    });
+    runInSlices(jobs, { signal: abort.signal }).then(
+      () => {
+        if (this._surveys.size > 200) this._surveys.clear();
+        this._surveys.set(key, count);
+        if (this._surveyAbort !== abort || !this._res) return;
+        this._surveyAbort = null;
+        this._res = { ...this._res, survey: count };
+        this.requestUpdate();
+      },
+      (err) => {
+        if (err.name !== 'AbortError' && this._surveyAbort === abort) this._error = `The survey failed: ${err.message}`;
+      },
+    );
+    return null;
   }
 
   // The current rung's weights and the largest weight off the target.
@@ -339,7 +409,7 @@ export class RecallSharpness extends AttnWidget {
           </button>`;
         })}
       </div>
-      <p class="ladder-caption">Weight on the target token at each step: linear attention with four feature maps (left), then softmax at lower and lower temperature (right). A hot softmax is no sharper than linear attention; a cold one is far sharper than any of them.</p>
+      <p class="ladder-caption">Weight on the target token at each step: linear attention with four feature maps (left), then softmax at lower and lower temperature (right). A hot softmax can be as blunt as linear attention; a cold one puts nearly all of its weight on the target.</p>
     `;
   }
 
@@ -363,6 +433,7 @@ export class RecallSharpness extends AttnWidget {
       ${readout('Largest elsewhere', fixed(r.other.w), `token ${r.other.j}`)}
       ${readout('Readout', r.rung.label, r.call.id === 'softmax' ? `core.run('softmax'), scale ${short(r.call.options.scale)}` : `core.run('linear'), featureMap '${r.call.options.featureMap}'`)}
       ${readout('Weights add up to', fixed(sum), r.rung.family === 'softmax' ? 'the softmax normalises' : 'normalised by φ(q)·z')}
+      ${readout('Target ranked first', r.survey === null ? 'counting…' : `${r.survey} of ${SURVEY}`, `key sets, seeds ${this.seed} to ${this.seed + SURVEY - 1}, ${r.rung.short ?? r.rung.label}`)}
     `;
   }
 

@@ -16,6 +16,9 @@
  *   d        head dimension, dk = dv: 2 | 3 | 4 | 6 | 8 | 12 | 16 (default 6)
  *   seed     seed of the q, k, v vectors (default 1)
  *   compare  show the parallel form's output beside the stepped one (default false)
+ *   prefill  tokens read at once by the parallel form before stepping, 0 … length (default 0): its
+ *            final state (core.run(..., { form: 'parallel' }).state) seeds the stepper
+ *            (createState with initialState), which steps on from there; t never goes below it
  *   url-key, embed-href  as for every widget
  * Events: attn-change { widget, state }.
  * Keyboard: on the figure, → steps, ← steps back, Home resets, End runs to the end, space plays or
@@ -41,6 +44,7 @@ const TABLE = [
   { key: 'd', type: 'enum', default: 6, values: [2, 3, 4, 6, 8, 12, 16], label: 'Head dimension d' },
   { key: 'seed', type: 'int', default: 1, min: 0, max: 999999, always: true, label: 'Seed' },
   { key: 'compare', type: 'bool', default: false, label: 'Compare with the parallel form' },
+  { key: 'prefill', type: 'int', default: 0, min: 0, max: 64, label: 'Prefill in parallel' },
 ];
 
 export class StateStepper extends AttnWidget {
@@ -147,20 +151,40 @@ export class StateStepper extends AttnWidget {
   }
 
   rewindForPlay() {
-    this.setState({ t: 0 });
+    this.setState({ t: this._first() });
+  }
+
+  // The first token position the stepper can show: after the prefill, if any.
+  _first() {
+    return Math.min(this.prefill, this.length);
   }
 
   // ----- computation -------------------------------------------------------------------------------
 
-  _ensureState() {
-    const key = `${this.d}`;
-    if (this._state && this._stateKey === key) return this._state;
+  // A core state positioned at token `from`: empty when from = 0, otherwise seeded with the state
+  // the parallel form hands on after reading the first `from` tokens at once (a prompt read in
+  // parallel, then continued token by token). The first `from` outputs come from that same run.
+  _startState(vec, from) {
+    const core = this.core;
+    const d = this.d;
     this.release(this._state);
     this._state = null;
-    this._stateKey = '';
-    this._state = this.track(this.core.createState('linear', { dk: this.d, dv: this.d, ...OPTS }));
-    this._stateKey = key;
-    this._tokensKey = '';
+    this._outputs = [];
+    this._prefilled = null;
+    let initialState;
+    if (from > 0) {
+      const first = { q: vec.q.subarray(0, from * d), k: vec.k.subarray(0, from * d), v: vec.v.subarray(0, from * d) };
+      const par = core.run('linear', first, { n: from, dk: d, dv: d, form: 'parallel', ...OPTS });
+      for (let i = 0; i < from; i++) this._outputs[i] = row(par.output, d, i);
+      // The same tokens stepped one by one end in this state too (up to float rounding): shown.
+      const rec = core.run('linear', first, { n: from, dk: d, dv: d, form: 'recurrent', ...OPTS }).state;
+      let diff = 0;
+      for (let i = 0; i < rec.length; i++) diff = Math.max(diff, Math.abs(rec[i] - par.state[i]));
+      this._prefilled = { n: from, state: par.state, diff };
+      initialState = par.state;
+    }
+    this._state = this.track(core.createState('linear', { dk: d, dv: d, ...OPTS, initialState }));
+    this._from = from;
     return this._state;
   }
 
@@ -168,25 +192,27 @@ export class StateStepper extends AttnWidget {
     const core = this.core;
     const d = this.d;
     const length = this.length;
-    const t = Math.min(this.t, length);
+    const from = Math.min(this.prefill, length);
+    const t = Math.max(from, Math.min(this.t, length));
     const vec = tokenVectors(this.seed, length, d, d);
-    const s = this._ensureState();
-    // Vectors changed (seed, length only extends, d handled above): start over from the empty state.
-    const tokensKey = `${this.seed}`;
-    if (this._tokensKey !== tokensKey || s.t > t) {
-      s.reset();
-      this._outputs = [];
-      this._tokensKey = tokensKey;
+    // Tokens changed (seed, d, prefill; length only extends), or a step back: start over.
+    const key = `${d}|${this.seed}|${from}`;
+    let s = this._state;
+    if (!s || this._stateKey !== key || this._from + s.t > t) {
+      s = this._startState(vec, from);
+      this._stateKey = key;
     }
     let before = null;
-    while (s.t < t) {
-      if (s.t === t - 1) before = s.state();
-      const i = s.t;
+    while (this._from + s.t < t) {
+      const i = this._from + s.t;
+      if (i === t - 1) before = s.state();
       const o = s.step({ q: row(vec.q, d, i), k: row(vec.k, d, i), v: row(vec.v, d, i) });
       this._outputs[i] = o;
     }
     const after = s.state();
-    if (t > 0 && !before) before = this._before;
+    // Recomputed without a step (e.g. the comparison toggled): the state before this token is the
+    // one kept from the step that reached it. At the start (or right after a prefill) there is none.
+    if (t > from && !before) before = this._before;
     this._before = before;
     // What this step changed in the core's state: S_t − S_{t−1} (a comparison of two core results).
     const update = before ? after.map((x, i) => x - before[i]) : null;
@@ -215,8 +241,13 @@ export class StateStepper extends AttnWidget {
       parallel = { out, diff };
     }
 
-    this._res = { t, d, length, vec, before, after, update, output: t > 0 ? this._outputs[t - 1] : null, memory: { series, at }, parallel };
+    const prefilled = this._prefilled;
+    this._res = { t, d, length, vec, before, after, update, output: t > 0 ? this._outputs[t - 1] : null, memory: { series, at }, parallel, from, prefilled };
     if (t === 0) this.announce(`Reset: empty ${d} by ${d} state.`);
+    else if (t === from)
+      this.announce(
+        `The parallel form read the first ${from} tokens at once and handed on its ${d} by ${d} state; it differs from the stepped state by at most ${tiny(prefilled.diff)}. Step to continue token by token.`,
+      );
     else
       this.announce(
         `Token ${t} of ${length}: state ${d} by ${d}, ${grouped(at.state)} floats; a KV cache would hold ${grouped(at.cache)}. Output starts ${fixed(this._outputs[t - 1][0])}, ${fixed(this._outputs[t - 1][1] ?? 0)}.${parallel ? ` Parallel form differs by at most ${tiny(parallel.diff)}.` : ''}`,
@@ -233,11 +264,11 @@ export class StateStepper extends AttnWidget {
         return true;
       case 'ArrowLeft':
       case 'ArrowDown':
-        if (this.t > 0) this.setState({ t: this.t - 1 });
+        if (this.t > this._first()) this.setState({ t: this.t - 1 });
         return true;
       case 'Home':
         this.pause();
-        this.setState({ t: 0 });
+        this.setState({ t: this._first() });
         return true;
       case 'End':
         this.setState({ t: this.length });
@@ -248,11 +279,12 @@ export class StateStepper extends AttnWidget {
   }
 
   renderControls() {
-    const t = Math.min(this.t, this.length);
+    const first = this._first();
+    const t = Math.max(first, Math.min(this.t, this.length));
     return html`
       <div class="buttons" role="group" aria-label="Stepping">
-        <button @click=${() => (this.pause(), this.setState({ t: 0 }))} ?disabled=${t === 0}>Reset</button>
-        <button @click=${() => this.setState({ t: t - 1 })} ?disabled=${t === 0}>Step back</button>
+        <button @click=${() => (this.pause(), this.setState({ t: first }))} ?disabled=${t === first}>Reset</button>
+        <button @click=${() => this.setState({ t: t - 1 })} ?disabled=${t === first}>Step back</button>
         <button aria-pressed=${this.playing ? 'true' : 'false'} @click=${() => this.togglePlay()}>${this.playing ? 'Pause' : 'Play'}</button>
         <button @click=${() => this.setState({ t: t + 1 })} ?disabled=${t >= this.length}>Step</button>
       </div>
@@ -277,6 +309,24 @@ export class StateStepper extends AttnWidget {
         <select @change=${(e) => this.setState({ d: Number(e.target.value), t: 0 })}>
           ${TABLE[2].values.map((v) => html`<option value=${v} ?selected=${v === this.d}>${v}</option>`)}
         </select>
+      </label>
+      <label class="control">
+        <span>Prefill in parallel</span>
+        <input
+          type="number"
+          min="0"
+          max=${String(this.length)}
+          aria-describedby="prefill-help"
+          .value=${String(this.prefill)}
+          @change=${(e) => {
+            const v = Math.round(Number(e.target.value));
+            if (Number.isFinite(v)) {
+              const prefill = Math.min(this.length, Math.max(0, v));
+              this.setState({ prefill, t: Math.max(prefill, this.t) });
+            } else e.target.value = String(this.prefill);
+          }}
+        />
+        <span id="prefill-help" class="sr-only">tokens the parallel form reads at once; its final state seeds the stepper</span>
       </label>
       <label class="control check">
         <span>Parallel form</span>
@@ -328,7 +378,7 @@ export class StateStepper extends AttnWidget {
         <span class="op" aria-hidden="true">=</span>
         <figure class="mat">
           <canvas class="after" width=${side} height=${side} aria-hidden="true"></canvas>
-          <figcaption>S<sub>${t}</sub> after</figcaption>
+          <figcaption>S<sub>${t}</sub> ${t === r.from && t > 0 ? 'handed on by the parallel form' : 'after'}</figcaption>
         </figure>
       </div>
       <div class="vecs">
@@ -453,7 +503,14 @@ export class StateStepper extends AttnWidget {
     const r = this._res;
     const at = r.memory.at;
     return html`
-      ${readout('Tokens consumed', `${r.t} of ${r.length}`, `core state t = ${this._state ? this._state.t : 0}`)}
+      ${readout(
+        'Tokens consumed',
+        `${r.t} of ${r.length}`,
+        r.prefilled ? `${r.from} read in parallel, ${r.t - r.from} stepped` : `core state t = ${this._state ? this._state.t : 0}`,
+      )}
+      ${r.prefilled
+        ? readout('Parallel hand-over', `max |diff| ${tiny(r.prefilled.diff)}`, `its state vs ${r.from} tokens stepped one by one`)
+        : nothing}
       ${readout('State memory', `${grouped(at.state)} floats`, `${r.d} × ${r.d}, the same at every step`, 'linear')}
       ${readout('A KV cache would hold', `${grouped(at.cache)} floats`, 'softmax keeps every key and value', 'softmax')}
       ${r.output

@@ -3,14 +3,12 @@
  * Chapter 7, "RWKV".
  *
  * Token shift blends each token with the one before it, channel by channel: x'_t = μ x_t + (1 − μ)
- * x_{t−1}, with x_0 = 0 before the first token. The core computes it with its own RWKV-4 kernel:
- * WKV with a decay so fast (w = −60 per step) that only the previous token survives in the state
- * is exactly a two-token weighted average, (e^{k} x_{t−1} + e^{u+k} x_t) / (e^{k} + e^{u+k}), and
- * with k = 0 and u = ln(μ / (1 − μ)) its weights are 1 − μ and μ. (Token shift is the shortest
- * memory RWKV has; WKV's learned decay is the long one.) A zero token in front makes x_0 = 0.
+ * x_{t−1}, with a zero vector before the first token. The core computes it (core.tokenShift), with
+ * the same μ in every channel here; a trained layer learns one per channel and per projection.
+ * (Token shift is the shortest memory RWKV has; WKV's learned decay is the long one.)
  *
  * The figure follows one block on seeded token vectors: the input, its token shift, the time-mixing
- * output (WKV on the shifted tokens, with learned-looking per-channel decays, again the core's
+ * output (WKV on the shifted tokens, with learned-looking per-channel decays: the core's
  * rwkv4), and the token shift that feeds channel mixing; the channel-mixing feed-forward itself
  * works on each token alone and mixes no tokens, so it is drawn as a box.
  *
@@ -36,21 +34,12 @@ import { tokenVectors } from '../core/inputs.js';
 
 export const T = 10;
 export const C = 6;
-const FAST = -60; // per-step log decay of the shift: e^-60 of the older tokens is left, below float32 resolution
 
 const TABLE = [
   { key: 'token', type: 'int', default: 4, min: 1, max: T, label: 'Token' },
   { key: 'mix', type: 'number', default: 0.5, min: 0, max: 1, label: 'Mix μ' },
   { key: 'seed', type: 'int', default: 1, min: 0, max: 999999, always: true, label: 'Seed' },
 ];
-
-// The bonus u that gives the current token weight μ in a two-token WKV average (μ = 0 or 1 are
-// approached within float32: e^±30).
-export function bonusFor(mix) {
-  if (mix <= 0) return -30;
-  if (mix >= 1) return 30;
-  return Math.log(mix / (1 - mix));
-}
 
 // Learned-looking time decays of the time-mixing WKV, per channel (log decay per step).
 export const TIME_DECAY = Float32Array.from({ length: C }, (_, c) => -Math.exp(1 - (5 * c) / (C - 1)));
@@ -141,14 +130,8 @@ export class TokenShift extends AttnWidget {
     const mix = this.mix;
     const token = Math.min(this.token, T);
     const x = tokenVectors(this.seed, T, C, C).k;
-    const shiftChannels = { w: new Float32Array(C).fill(FAST), u: new Float32Array(C).fill(bonusFor(mix)) };
-    const shift = (input) => {
-      const n = T + 1;
-      const v = new Float32Array(n * C);
-      v.set(input, C);
-      const out = core.run('rwkv4', { k: new Float32Array(n * C), v, ...shiftChannels }, { n, C, form: 'recurrent' }).output;
-      return out.slice(C);
-    };
+    const mu = new Float32Array(C).fill(mix);
+    const shift = (input) => core.tokenShift({ x: input, mu, n: T, d: C });
     const xs = shift(x);
     // time mixing: WKV over the shifted tokens, keys and values both the shifted vectors
     const wkv = core.run('rwkv4', { k: xs, v: xs, w: TIME_DECAY, u: new Float32Array(C).fill(0.5) }, { n: T, C, form: 'recurrent' }).output;
@@ -234,7 +217,7 @@ export class TokenShift extends AttnWidget {
         </div>
         ${stage('x', 'input x', 'tokens, channels down')}
         <div class="stage"><span class="spacer"></span><div class="arrow">↓ token shift: μ·x<sub>t</sub> + (1−μ)·x<sub>t−1</sub></div></div>
-        ${stage('shift', 'shifted x′', 'RWKV-4 kernel, decay → 0')}
+        ${stage('shift', 'shifted x′', 'core.tokenShift')}
         <div class="stage"><span class="spacer"></span><div class="arrow">↓ time mixing (WKV across tokens)</div></div>
         ${stage('wkv', 'WKV output', 'learned decay per channel')}
         <div class="stage"><span class="spacer"></span><div class="arrow">↓ token shift again</div></div>
@@ -285,7 +268,7 @@ export class TokenShift extends AttnWidget {
     return html`
       ${readout(`Token ${r.token}, channel 1`, fixed(r.x[o]), 'input x_t')}
       ${readout('Its predecessor', fixed(prev), r.token > 1 ? `token ${r.token - 1}` : 'zero before the first token', 'linear')}
-      ${readout('Shifted', fixed(r.shift[o]), `${fixed(r.mix, 2)} × ${fixed(r.x[o])} + ${fixed(1 - r.mix, 2)} × ${fixed(prev)}, by core.rwkv4`)}
+      ${readout('Shifted', fixed(r.shift[o]), `${fixed(r.mix, 2)} × ${fixed(r.x[o])} + ${fixed(1 - r.mix, 2)} × ${fixed(prev)}, by core.tokenShift`)}
       ${readout('WKV output', fixed(r.wkv[o]), 'time mixing, channel 1')}
     `;
   }

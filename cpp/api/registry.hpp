@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,20 @@ class Bound {
   virtual double workspace(long n, Form f, int chunk) const = 0;
   virtual void init_state(State& s) const = 0;
   virtual void step(const Token& tok, State& s, float* out) const = 0;
-  virtual void parallel(const Inputs& in, long n, float* out) const = 0;
+  virtual void parallel(const Inputs& in, long n, State& s, float* out) const = 0;
   virtual void chunkwise(const Inputs& in, long n, int chunk, State& s, float* out) const = 0;
   virtual void reference(const Inputs& in, long n, StateD& s, double* out) const = 0;
+  // The form's cost model: terms, exps, state and peak (lab/cost.cpp adds the totals).
+  virtual void cost(const CostCtx& c, CostResult* r) const = 0;
 };
+
+// Whether V has a chunkwise form. A variant without one (RWKV-4: three scalars per channel, nothing
+// for chunks to batch) leaves the function out, lists the form in info().missing, and validation
+// refuses the form before any form is called.
+template <class V, class = void>
+struct HasChunkwise : std::false_type {};
+template <class V>
+struct HasChunkwise<V, std::void_t<decltype(&V::chunkwise)>> : std::true_type {};
 
 template <class V>
 class BoundVariant final : public Bound {
@@ -34,13 +45,14 @@ class BoundVariant final : public Bound {
   double workspace(long n, Form f, int chunk) const override { return V::workspace(p_, n, f, chunk); }
   void init_state(State& s) const override { V::init_state(p_, s); }
   void step(const Token& tok, State& s, float* out) const override { V::step(p_, tok, s, out); }
-  void parallel(const Inputs& in, long n, float* out) const override { V::parallel(p_, in, n, out); }
+  void parallel(const Inputs& in, long n, State& s, float* out) const override { V::parallel(p_, in, n, s, out); }
   void chunkwise(const Inputs& in, long n, int chunk, State& s, float* out) const override {
-    V::chunkwise(p_, in, n, chunk, s, out);
+    if constexpr (HasChunkwise<V>::value) V::chunkwise(p_, in, n, chunk, s, out);
   }
   void reference(const Inputs& in, long n, StateD& s, double* out) const override {
     V::reference(p_, in, n, s, out);
   }
+  void cost(const CostCtx& c, CostResult* r) const override { V::cost(p_, c, r); }
 
  private:
   typename V::Params p_;

@@ -1,4 +1,4 @@
-// Feature maps φ: R^dk -> R^m for linear attention (variants.md §2, §15.1-2).
+// Feature maps φ: R^dk -> R^m for linear attention (docs/variants.md §2, §15.1-2).
 //
 //   elu1       φ(x) = elu(x) + 1                          m = dk   (Katharopoulos 2020)
 //   relu       φ(x) = max(x, 0)                           m = dk
@@ -59,6 +59,14 @@ struct Map {
   // float64, the true φ (no shift); returns log of the largest feature for performer, 0 otherwise.
   double apply_ref(const float* x, double scale, double* phi) const;
 };
+
+// Counted work of φ on one row (apply / apply_rows), for the cost model: elu1 dk macs and up to dk
+// exps (only inputs <= 0 take exp: the data decides, hence exps_variable); relu, identity dk;
+// taylor2 3 dk + dk^2; performer 3 dk + m dk macs and m exps.
+struct Work {
+  double macs = 0, exps = 0, exps_variable = 0;
+};
+Work work(const Map& map);
 
 }  // namespace fmap
 }  // namespace attnlab

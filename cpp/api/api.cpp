@@ -1,4 +1,4 @@
-#include "core/api.hpp"
+#include "api/api.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -44,8 +44,6 @@ ATTNLAB_COLD Status check_size(const Config& cfg, const std::string& name, doubl
 // overflowed every form to infinities (found by the fuzzer). Linear attention's own bound is the same.
 constexpr double kMaxOptionMagnitude = 1e30;
 
-double option_lo(const OptionSpec& o) { return std::max(o.lo, -kMaxOptionMagnitude); }
-double option_hi(const OptionSpec& o) { return std::min(o.hi, kMaxOptionMagnitude); }
 
 ATTNLAB_COLD Status check_option(const OptionSpec& o, const Config& cfg) {
   if (!o.choices.empty()) {
@@ -80,11 +78,31 @@ ATTNLAB_COLD Status check_option(const OptionSpec& o, const Config& cfg) {
 
 }  // namespace
 
+// Each option's default is written once, in the variant's info(): filled in here for params().
+ATTNLAB_COLD Config with_defaults(const VariantInfo& info, const Config& cfg) {
+  Config resolved = cfg;
+  for (const auto& o : info.options) {
+    if (resolved.has(o.name)) continue;
+    if (!o.choices.empty()) resolved.strings[o.name] = o.text_def;
+    else if (!std::isnan(o.def)) resolved.numbers[o.name] = o.def;
+  }
+  return resolved;
+}
+
+double option_lo(const OptionSpec& o) { return std::max(o.lo, -kMaxOptionMagnitude); }
+double option_hi(const OptionSpec& o) { return std::min(o.hi, kMaxOptionMagnitude); }
+
 long Sizes::of(const std::string& name) const {
   if (name == "1") return 1;
   auto it = dims.find(name);
   return it == dims.end() ? 0 : it->second;
 }
+
+ATTNLAB_COLD Status validate_size(const Config& cfg, const std::string& name, double max, long* out) {
+  return check_size(cfg, name, max, out);
+}
+
+ATTNLAB_COLD Status validate_option(const OptionSpec& o, const Config& cfg) { return check_option(o, cfg); }
 
 long input_length(const InputSpec& spec, const Sizes& s, bool whole_sequence) {
   long len = 1;
@@ -152,7 +170,7 @@ ATTNLAB_COLD Status validate_config(const Entry& e, const Config& cfg, bool with
     Status st = check_option(o, cfg);
     if (!st.empty()) return st;
   }
-  return e.bind(cfg, bound);
+  return e.bind(with_defaults(info, cfg), bound);
 }
 
 Status validate_values(const InputSpec& spec, const float* data, long len) {
@@ -170,6 +188,40 @@ Status validate_values(const InputSpec& spec, const float* data, long len) {
       return range_error(spec.name, "expected values " + range + ", got " + fmt(x) + " at index " + std::to_string(i));
     }
   }
+  return {};
+}
+
+// A state handed in by a caller (initialState): the one another form or another state object ended
+// with. A fixed-size state must have exactly the empty state's length; a KV cache (softmax, sliding
+// window) any whole number of rows [k_j, v_j], at most `window` of them, and counts as that many
+// tokens. Every value must be finite (a state has no other range the core could check).
+ATTNLAB_COLD Status load_state(const Entry& e, const Bound& b, const Sizes& sizes, const Config& cfg,
+                               const std::vector<float>& data, State* s) {
+  const VariantInfo& info = e.info;
+  b.init_state(*s);
+  const long len = static_cast<long>(data.size());
+  const bool cache = !info.state_dims.empty() && (info.state_dims[0] == "t" || info.state_dims[0] == "window");
+  if (cache) {
+    const long row = sizes.of("dk") + sizes.of("dv");
+    if (len % row != 0)
+      return range_error("initialState", "expected a KV cache of whole rows [k, v] of " + std::to_string(row) +
+                                             " floats each, got length " + std::to_string(len));
+    if (info.state_dims[0] == "window") {
+      double window = 0;
+      for (const auto& o : info.options)
+        if (o.name == "window") window = cfg.num("window", o.def);
+      if (len / row > window)
+        return range_error("initialState", "expected at most window = " + fmt(window) + " rows, got " +
+                                               std::to_string(len / row));
+    }
+  } else if (len != static_cast<long>(s->data.size())) {
+    return range_error("initialState", "expected length " + std::to_string(s->data.size()) + ", got " + std::to_string(len));
+  }
+  for (long i = 0; i < len; ++i)
+    if (!std::isfinite(data[i]))
+      return range_error("initialState", "expected finite values, got " + fmt(data[i]) + " at index " + std::to_string(i));
+  s->data = data;
+  s->t = cache ? len / (sizes.of("dk") + sizes.of("dv")) : 0;
   return {};
 }
 
@@ -248,21 +300,25 @@ Status Call::run() {
   if (form_ == Form::parallel && buffers_.count("initialState"))
     return range_error("initialState", "the parallel form always starts from an empty state; expected form 'recurrent' or "
                                        "'chunkwise' to continue from a state");
-  output_.assign(static_cast<size_t>(n * out_width_), 0.f);
-  if (form_ == Form::parallel) {
-    bound_->parallel(in, n, output_.data());
-    return {};
-  }
   State s;
   bound_->init_state(s);
   auto init = buffers_.find("initialState");
   if (init != buffers_.end()) {
-    if (init->second.size() != s.data.size())
-      return range_error("initialState", "expected length " + std::to_string(s.data.size()) + ", got " +
-                                             std::to_string(init->second.size()));
-    s.data = init->second;
+    st = load_state(*e, *bound_, sizes_, cfg_, init->second, &s);
+    if (!st.empty()) return st;
+    // The flash kernel streams the keys of this call only; a cache from earlier tokens is read by
+    // the recurrent form (or by a state object from createState).
+    if (form_ == Form::chunkwise && s.t > 0)
+      return range_error("initialState", "a KV cache is continued by the recurrent form only; expected form "
+                                         "'recurrent', or createState() seeded with it");
   }
-  if (form_ == Form::recurrent) {
+  output_.assign(static_cast<size_t>(n * out_width_), 0.f);
+  if (form_ == Form::parallel) {
+    // The parallel form computes the outputs all at once and hands on the state the recurrence
+    // would end with, so a prompt read in parallel can be continued token by token.
+    bound_->parallel(in, n, s, output_.data());
+    s.t = n;
+  } else if (form_ == Form::recurrent) {
     for (long t = 0; t < n; ++t) {
       bound_->step(Token::at(in, e->info, t), s, output_.data() + t * out_width_);
       ++s.t;
@@ -330,7 +386,7 @@ ATTNLAB_COLD Status Stepper::init() {
   for (const auto& s : info.inputs)
     if (!s.per_token) names.push_back(s.name);
   for (const auto& kv : channel_)
-    if (std::find(names.begin(), names.end(), kv.first) == names.end())
+    if (kv.first != "initialState" && std::find(names.begin(), names.end(), kv.first) == names.end())
       return type_error("channelInputs." + kv.first,
                         "not a per-channel input of " + id_ + "; expected " + (names.empty() ? "none" : join(names)));
   in_ = Inputs{};
@@ -357,7 +413,13 @@ ATTNLAB_COLD Status Stepper::init() {
   }
   output_.assign(static_cast<size_t>(bound_->out_width()), 0.f);
   state_ = State{};
-  bound_->init_state(state_);
+  auto seed = channel_.find("initialState");
+  if (seed != channel_.end()) {
+    st = load_state(*entry_, *bound_, sizes_, cfg_, seed->second, &state_);
+    if (!st.empty()) return st;
+  } else {
+    bound_->init_state(state_);
+  }
   ready_ = true;
   return {};
 }
@@ -394,91 +456,12 @@ void Stepper::reset() {
 
 ATTNLAB_COLD Status Stepper::set_state(const float* data, long len) {
   if (!ready_) return type_error("state", "not initialised");
-  State fresh;
-  bound_->init_state(fresh);
-  if (len != static_cast<long>(fresh.data.size()))
-    return range_error("state", "expected length " + std::to_string(fresh.data.size()) + ", got " + std::to_string(len));
-  state_.data.assign(data, data + len);
+  if (len < 0) return range_error("initialState", "expected a non-negative length");
+  State s;
+  Status st = load_state(*entry_, *bound_, sizes_, cfg_, std::vector<float>(data, data + len), &s);
+  if (!st.empty()) return st;
+  state_ = std::move(s);
   return {};
-}
-
-// ---------------------------------------------------------------------------------------------
-// variants()
-
-namespace {
-
-ATTNLAB_COLD std::string jstr(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          o += unicode_escape(c);
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o + "\"";
-}
-
-ATTNLAB_COLD std::string jarr(const std::vector<std::string>& v) {
-  std::string o = "[";
-  for (size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + jstr(v[i]);
-  return o + "]";
-}
-
-std::string jnum(double x) { return std::isfinite(x) ? fmt(x) : "null"; }
-
-}  // namespace
-
-ATTNLAB_COLD std::string variants_json() {
-  std::string o = "[";
-  bool first = true;
-  for (const Entry& e : registry()) {
-    const VariantInfo& v = e.info;
-    o += first ? "" : ",";
-    first = false;
-    std::vector<std::string> forms;
-    for (Form f : v.forms) forms.push_back(form_name(f));
-    o += "{\"id\":" + jstr(v.id) + ",\"name\":" + jstr(v.name) + ",\"family\":" + jstr(v.family) +
-         ",\"year\":" + std::to_string(v.year) + ",\"paper\":" + jstr(v.paper) + ",\"forms\":" + jarr(forms);
-    o += ",\"missingForms\":{";
-    for (size_t i = 0; i < v.missing.size(); ++i)
-      o += (i ? "," : "") + jstr(form_name(v.missing[i].first)) + ":" + jstr(v.missing[i].second);
-    o += "},\"sizes\":" + jarr(v.sizes) + ",\"inputs\":[";
-    for (size_t i = 0; i < v.inputs.size(); ++i) {
-      const InputSpec& s = v.inputs[i];
-      std::vector<std::string> dims = s.dims;
-      if (s.per_token) dims.insert(dims.begin(), "n");
-      o += std::string(i ? "," : "") + "{\"name\":" + jstr(s.name) + ",\"dims\":" + jarr(dims) +
-           ",\"perToken\":" + (s.per_token ? "true" : "false") + ",\"min\":" + jnum(s.lo > -1e300 ? s.lo : NAN) +
-           ",\"max\":" + jnum(s.hi < 1e300 ? s.hi : NAN) + ",\"minOpen\":" + (s.lo_open ? "true" : "false") +
-           ",\"maxOpen\":" + (s.hi_open ? "true" : "false") + ",\"note\":" + jstr(s.note) + ",\"sample\":" + jstr(s.sample) + "}";
-    }
-    o += "],\"options\":[";
-    for (size_t i = 0; i < v.options.size(); ++i) {
-      const OptionSpec& p = v.options[i];
-      o += std::string(i ? "," : "") + "{\"name\":" + jstr(p.name) + ",\"default\":";
-      if (!p.choices.empty()) o += jstr(p.text_def);
-      else if (p.boolean) o += std::isnan(p.def) ? "null" : p.def != 0 ? "true" : "false";
-      else o += jnum(p.def);
-      if (!p.choices.empty()) o += ",\"choices\":" + jarr(p.choices);
-      // Booleans and choices have no range; numbers report the bound check_option() applies.
-      const bool ranged = p.choices.empty() && !p.boolean;
-      o += ",\"min\":" + jnum(ranged ? option_lo(p) : NAN) + ",\"max\":" + jnum(ranged ? option_hi(p) : NAN) +
-           ",\"integer\":" + (p.integer ? "true" : "false") + ",\"boolean\":" + (p.boolean ? "true" : "false") +
-           ",\"note\":" + jstr(p.note) + "}";
-    }
-    o += "],\"state\":{\"dims\":" + jarr(v.state_dims) + ",\"note\":" + jstr(v.state_note) + "}";
-    o += ",\"output\":{\"dims\":[\"n\"," + jstr(v.out_size) + "]}";
-    o += std::string(",\"selective\":") + (v.selective ? "true" : "false") + ",\"forgetting\":" + jstr(v.forgetting) +
-         ",\"recurrence\":" + jstr(v.recurrence) + ",\"defaultChunk\":" + std::to_string(v.default_chunk) + "}";
-  }
-  return o + "]";
 }
 
 }  // namespace attnlab

@@ -1,4 +1,4 @@
-#include "core/registry.hpp"
+#include "api/registry.hpp"
 
 // One include per variant; the order is the lesson's order (and the order variants() reports).
 #include "variants/softmax.hpp"

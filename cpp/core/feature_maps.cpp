@@ -1,4 +1,4 @@
-#include "variants/feature_maps.hpp"
+#include "core/feature_maps.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -237,6 +237,18 @@ ATTNLAB_COLD double Map::apply_ref(const float* x, double scale, double* phi) co
     }
   }
   return 0;
+}
+
+Work work(const Map& mp) {
+  const double dk = mp.dk, m = static_cast<double>(mp.m);
+  switch (mp.kind) {
+    case Kind::elu1: return {dk, dk, dk};
+    case Kind::relu:
+    case Kind::identity: return {dk, 0, 0};
+    case Kind::taylor2: return {3 * dk + dk * dk, 0, 0};
+    case Kind::performer: return {3 * dk + m * dk, m, 0};
+  }
+  return {};
 }
 
 }  // namespace fmap

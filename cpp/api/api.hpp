@@ -11,14 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/registry.hpp"
+#include "api/registry.hpp"
 
 namespace attnlab {
-
-// The most a single call may allocate (inputs, outputs, state and scratch together).
-constexpr double kMemoryBudgetBytes = 256.0 * 1024 * 1024;
-constexpr double kMaxLength = 1 << 24;  // tokens per call
-constexpr double kMaxDim = 4096;        // any other size
 
 // Resolved sizes of a call (validated numbers from the options).
 struct Sizes {
@@ -31,9 +26,19 @@ struct Sizes {
 // with_n = false for steppers (no sequence length).
 Status validate_config(const Entry& e, const Config& cfg, bool with_n, Sizes* sizes, Form* form, int* chunk,
                        std::unique_ptr<Bound>* bound);
+// cfg with every option it leaves out set to the default info() declares (what params() reads).
+Config with_defaults(const VariantInfo& info, const Config& cfg);
+// The range a numeric option is checked against: its own, within the magnitude every option has.
+double option_lo(const OptionSpec& o);
+double option_hi(const OptionSpec& o);
 // Checks an input array's values against its spec (finite, in range).
 Status validate_values(const InputSpec& spec, const float* data, long len);
 long input_length(const InputSpec& spec, const Sizes& s, bool whole_sequence);
+// The size and option checks run() applies, for the entry points that are not variants
+// (featureMap, tokenShift), so that their messages read the same: a size is a positive integer of
+// at most `max`; an option is checked against its spec (type, finiteness, range, integer).
+Status validate_size(const Config& cfg, const std::string& name, double max, long* out);
+Status validate_option(const OptionSpec& o, const Config& cfg);
 
 class Call {
  public:
@@ -99,7 +104,7 @@ class Stepper {
   bool ready_ = false;
 };
 
-// JSON text of every variant's info (what core.variants() returns).
+// JSON text of every variant's info (what core.variants() returns; describe.cpp).
 std::string variants_json();
 
 }  // namespace attnlab
